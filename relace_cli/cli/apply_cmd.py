@@ -1,0 +1,166 @@
+"""`relace apply FILE [SNIPPET]`: merge an edit snippet into a file."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from relace_cli import errors
+from relace_cli.cli import output
+from relace_cli.cli.common import boundary, read_stdin_bytes, settings, stdin_is_piped
+from relace_cli.errors import InputError
+
+GUARD_NAMES = ("markers", "truncation", "fence", "syntax", "untouched")
+
+
+@boundary
+def apply(
+    file: Annotated[str, typer.Argument(help="File to edit ('-': read it from stdin).",
+                                        show_default=False)],
+    snippet: Annotated[
+        str | None,
+        typer.Argument(help="File holding the edit snippet ('-': stdin). Default: piped stdin.",
+                       show_default=False),
+    ] = None,
+    edit: Annotated[str | None, typer.Option("--edit", "-e", help="The edit snippet as text.")] = None,
+    instruction: Annotated[
+        str | None, typer.Option("--instruction", "-i", help="One line saying what the edit does.")
+    ] = None,
+    diff: Annotated[bool, typer.Option("--diff", help="Print a unified diff; write nothing.")] = False,
+    to_stdout: Annotated[
+        bool, typer.Option("--stdout", help="Print the merged file to stdout; write nothing.")
+    ] = False,
+    check: Annotated[
+        bool, typer.Option("--check", help="Write nothing; exit 1 if the file would change.")
+    ] = False,
+    json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")] = False,
+    engine: Annotated[
+        str | None,
+        typer.Option("--engine", help="auto (local, then remote if it abstains), local or remote.",
+                     show_default=False),
+    ] = None,
+    stream: Annotated[
+        bool, typer.Option("--stream", help="Stream the remote result (with --stdout: as it arrives).")
+    ] = False,
+    language: Annotated[
+        str | None, typer.Option("--language", help="File type for stdin input, e.g. py, ts.")
+    ] = None,
+    encoding: Annotated[
+        str | None, typer.Option("--encoding", help="Encoding of FILE (default: detected).")
+    ] = None,
+    no_guard: Annotated[
+        list[str] | None,
+        typer.Option("--no-guard", help=f"Disable a guard: {', '.join(GUARD_NAMES)}.",
+                     show_default=False),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Write even if a guard objects.")] = False,
+    timeout: Annotated[
+        float | None, typer.Option("--timeout", help="Read timeout in seconds.", show_default=False)
+    ] = None,
+    model: Annotated[str | None, typer.Option("--model", help="Apply model name.")] = None,
+) -> None:
+    """Merge an edit snippet into FILE (in place unless --diff, --stdout or --check)."""
+    from relace_cli.apply import Request, run
+
+    output.quiet = json_out
+    if to_stdout and (diff or check or json_out):
+        raise InputError("--stdout cannot be combined with --diff, --check or --json")
+    disabled = frozenset(no_guard or ())
+    unknown = disabled - set(GUARD_NAMES)
+    if unknown:
+        raise InputError(f"unknown guard {sorted(unknown)[0]!r}",
+                         hint="valid guards: " + ", ".join(GUARD_NAMES))
+    if file == "-" and not (diff or check or json_out):
+        to_stdout = True
+    writes = not (diff or check or to_stdout)
+    if writes:
+        from relace_cli.files import check_writable
+
+        check_writable(file)
+    text = read_snippet(file, snippet, edit)
+    stdin = read_stdin_bytes() if file == "-" else None
+    resolved = settings({"engine": engine, "timeout": timeout, "apply_model": model})
+    stream_to = None
+    if stream and to_stdout:
+        stream_to = output.out
+    req = Request(path=file, snippet=text, instruction=instruction, engine=engine,
+                  language=language, encoding=encoding, disabled_guards=disabled, force=force,
+                  stream_to=stream_to)
+    outcome = run(req, resolved, stdin=stdin, notify=output.info)
+    for note in outcome.notes:
+        output.info(f"note: {note}")
+    written = False
+    if writes and outcome.changed:
+        _write(outcome)
+        written = True
+    if json_out:
+        output.out_json(_report(outcome, written))
+    elif to_stdout:
+        if stream_to is None or outcome.engine != "remote":
+            output.out_bytes(outcome.data)
+    elif diff:
+        output.diff(outcome.diff())
+    if not to_stdout:
+        output.info(summary(outcome, written=written, checking=check or diff))
+    if check and outcome.changed:
+        raise typer.Exit(errors.CHANGED)
+
+
+def read_snippet(file: str, snippet: str | None, edit: str | None) -> str:
+    from relace_cli.files import decode, read_source
+
+    if snippet is not None and edit is not None:
+        raise InputError("give the snippet once: as SNIPPET or with --edit, not both")
+    if edit is not None:
+        return edit
+    if snippet == "-" or snippet is None:
+        if file == "-":
+            raise InputError("FILE is read from stdin, so the snippet cannot be",
+                             hint="pass it with --edit TEXT or as a SNIPPET file")
+        if snippet is None and not stdin_is_piped():
+            raise InputError("no snippet given",
+                             hint="pass a SNIPPET file, -e TEXT, or pipe it on stdin")
+        text, _enc, _bom = decode(read_stdin_bytes(), path="-")
+        return text
+    return read_source(snippet).text
+
+
+def _write(outcome) -> None:  # type: ignore[no-untyped-def]
+    from relace_cli import backup
+    from relace_cli.files import write_atomic
+
+    src = outcome.source
+    backup.record(src.path, src.raw if src.exists else b"", outcome.data)
+    write_atomic(src.path, outcome.data, mode=src.mode)
+
+
+def summary(outcome, *, written: bool, checking: bool) -> str:  # type: ignore[no-untyped-def]
+    name = outcome.source.display
+    ms = outcome.seconds * 1000
+    if outcome.engine == "new-file":
+        verb = "created" if written else "would create"
+        return f"{name}: {verb} ({len(outcome.merged.splitlines())} lines)"
+    if not outcome.changed:
+        return f"{name}: no changes ({outcome.engine} engine, {ms:.0f} ms)"
+    added, removed = outcome.line_counts()
+    verb = "merged" if written else "would change" if checking else "merged (not written)"
+    tokens = outcome.tokens()
+    approx = "" if outcome.usage.get("total_tokens") else "~"
+    return (f"{name}: {verb} with the {outcome.engine} engine ({outcome.strategy}) in {ms:.0f} ms: "
+            f"+{added} -{removed} lines, {approx}{tokens:,} tokens")
+
+
+def _report(outcome, written: bool) -> dict:  # type: ignore[no-untyped-def]
+    return {
+        "file": outcome.source.display,
+        "changed": outcome.changed,
+        "written": written,
+        "engine": outcome.engine,
+        "strategy": outcome.strategy,
+        "usage": outcome.usage,
+        "tokens": outcome.tokens(),
+        "seconds": round(outcome.seconds, 6),
+        "notes": outcome.notes,
+        "diff": outcome.diff(),
+    }

@@ -1,0 +1,93 @@
+"""What every command shares: global state, the error boundary, settings, stdin rules."""
+
+from __future__ import annotations
+
+import functools
+import os
+import stat
+import sys
+import traceback
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+import typer
+
+from relace_cli import errors
+from relace_cli.cli import output
+from relace_cli.settings import Settings
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class State:
+    profile: str | None = None
+    debug: bool = False
+
+
+def boundary(fn: F) -> F:
+    """Turn every failure into one line on stderr and its documented exit code."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except typer.Exit:
+            raise
+        except errors.RelaceError as exc:
+            if State.debug:
+                traceback.print_exc()
+            output.error(str(exc))
+            raise typer.Exit(exc.exit_code) from None
+        except KeyboardInterrupt:
+            output.error("interrupted; nothing was written")
+            raise typer.Exit(errors.INTERRUPTED) from None
+        except BrokenPipeError:
+            _silence_stdout()
+            raise typer.Exit(errors.OK) from None
+        except Exception as exc:  # a bug: say so in one line unless --debug
+            if State.debug:
+                raise
+            output.error(
+                f"internal error: {type(exc).__name__}: {exc} "
+                "(nothing was written; rerun with --debug for the traceback and report it)"
+            )
+            raise typer.Exit(70) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _silence_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+def settings(flags: Mapping[str, Any] | None = None) -> Settings:
+    from relace_cli import config_file
+    from relace_cli.settings import resolve
+
+    resolved = resolve(flags, profile=State.profile)
+    output.add_secret(resolved.api_key)
+    if resolved.sources.get("api_key") == "config":
+        warning = config_file.permission_warning()
+        if warning:
+            output.warn(warning)
+    return resolved
+
+
+def stdin_is_piped() -> bool:
+    """True only for a pipe or a redirected file, never merely because there is no terminal."""
+    try:
+        mode = os.fstat(sys.stdin.fileno()).st_mode
+    except (OSError, ValueError, AttributeError):
+        return False
+    return stat.S_ISFIFO(mode) or stat.S_ISREG(mode)
+
+
+def read_stdin_bytes() -> bytes:
+    try:
+        return sys.stdin.buffer.read()
+    except (OSError, ValueError, AttributeError):
+        return b""

@@ -1,0 +1,109 @@
+"""The one place that writes to the terminal: data on stdout, messages on stderr.
+
+Colour only when the stream is a terminal and NO_COLOR is unset; rich is imported only
+when colour is actually used. Every message passes through :func:`redact`, so a key that
+slipped into an error text is masked before it reaches the screen.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any, TextIO
+
+_secrets: set[str] = set()
+quiet = False  # --json: nothing on stderr but errors
+
+
+def mask(key: str | None) -> str:
+    """rlc-…abcd: enough to tell keys apart, never enough to use one."""
+    if not key:
+        return "(not set)"
+    tail = key[-4:] if len(key) >= 12 else ""
+    head = "rlc-" if key.startswith("rlc-") else ""
+    return f"{head}…{tail}"
+
+
+def add_secret(value: str | None) -> None:
+    if value and len(value) >= 6:
+        _secrets.add(value)
+
+
+def redact(text: str) -> str:
+    for secret in _secrets:
+        if secret in text:
+            text = text.replace(secret, mask(secret))
+    return text
+
+
+def use_color(stream: TextIO) -> bool:
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return False
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def info(message: str) -> None:
+    """A status line on stderr (suppressed under --json)."""
+    if not quiet:
+        _write_err(message)
+
+
+def warn(message: str) -> None:
+    _write_err(message)
+
+
+def error(message: str) -> None:
+    _write_err(f"relace: {message}")
+
+
+def _write_err(message: str) -> None:
+    try:
+        sys.stderr.write(redact(message).rstrip("\n") + "\n")
+        sys.stderr.flush()
+    except (BrokenPipeError, ValueError):
+        pass
+
+
+def out(text: str) -> None:
+    """Data on stdout, exactly as given."""
+    sys.stdout.write(redact(text))
+    sys.stdout.flush()
+
+
+def out_bytes(data: bytes) -> None:
+    sys.stdout.flush()
+    sys.stdout.buffer.write(data)
+    sys.stdout.buffer.flush()
+
+
+def out_json(obj: Any, *, indent: int | None = None) -> None:
+    import json
+
+    out(json.dumps(obj, ensure_ascii=False, indent=indent) + "\n")
+
+
+def diff(text: str) -> None:
+    """A unified diff on stdout: coloured on a terminal, plain otherwise."""
+    if not text:
+        return
+    if not use_color(sys.stdout):
+        out(text)
+        return
+    from rich.console import Console
+    from rich.text import Text
+
+    console = Console(file=sys.stdout, highlight=False, soft_wrap=True)
+    for line in text.splitlines():
+        style = ""
+        if line.startswith(("+++", "---")):
+            style = "bold"
+        elif line.startswith("+"):
+            style = "green"
+        elif line.startswith("-"):
+            style = "red"
+        elif line.startswith("@@"):
+            style = "cyan"
+        console.print(Text(redact(line), style=style))
