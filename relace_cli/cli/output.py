@@ -17,11 +17,9 @@ quiet = False  # --json: nothing on stderr but errors
 
 def mask(key: str | None) -> str:
     """rlc-…abcd: enough to tell keys apart, never enough to use one."""
-    if not key:
-        return "(not set)"
-    tail = key[-4:] if len(key) >= 12 else ""
-    head = "rlc-" if key.startswith("rlc-") else ""
-    return f"{head}…{tail}"
+    from relace_cli.api.keys import mask_key
+
+    return mask_key(key)
 
 
 def add_secret(value: str | None) -> None:

@@ -1,0 +1,431 @@
+"""`relace apply` end to end: a real subprocess against a real HTTP server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import codecs
+import json
+import stat
+from pathlib import Path
+
+import pytest
+from pytest_httpserver import HTTPServer
+from werkzeug import Request as WRequest
+from werkzeug import Response
+
+from tests.conftest import KEY, Run
+from tests.servers import RawServer, closed_port_url, drop, json_reply, raw_reply, sleepy
+
+ORIGINAL = "def a():\n    return 1\n\n\ndef b():\n    return 2\n"
+SNIPPET = "# ... existing code ...\n\ndef b():\n    return 3\n"
+MERGED = "def a():\n    return 1\n\n\ndef b():\n    return 3\n"
+USAGE = {"prompt_tokens": 40, "completion_tokens": 20, "total_tokens": 60}
+
+
+def remote_env(server_url: str, **extra: str) -> dict[str, str]:
+    env = {"RELACE_API_KEY": KEY, "RELACE_APPLY_URL": server_url.rstrip("/"),
+           "RELACE_MAX_RETRIES": "0", "RELACE_TIMEOUT": "5"}
+    env.update(extra)
+    return env
+
+
+def serve_merge(httpserver: HTTPServer, merged: str = MERGED, status: int = 200) -> None:
+    httpserver.expect_request("/v1/code/apply", method="POST").respond_with_json(
+        {"mergedCode": merged, "usage": USAGE}, status=status)
+
+
+def assert_clean_failure(r, code: int, path: Path, before: bytes, mode: int | None = None) -> None:  # type: ignore[no-untyped-def]
+    assert r.code == code, r
+    assert "Traceback" not in r.stderr
+    assert KEY not in r.stdout + r.stderr
+    assert r.stderr.startswith("relace: ")
+    assert len([ln for ln in r.stderr.splitlines() if ln.startswith("relace: ")]) == 1
+    assert path.read_bytes() == before
+    if mode is not None:
+        assert stat.S_IMODE(path.stat().st_mode) == mode
+
+
+@pytest.fixture
+def pyfile(tmp_path: Path) -> Path:
+    f = tmp_path / "mod.py"
+    f.write_text(ORIGINAL)
+    return f
+
+
+def test_remote_apply_sends_exact_request_and_writes_in_place(
+    relace: Run, httpserver: HTTPServer, pyfile: Path
+) -> None:
+    seen: list[WRequest] = []
+
+    def handler(request: WRequest) -> Response:
+        seen.append(request)
+        return Response(json.dumps({"mergedCode": MERGED, "usage": USAGE}),
+                        content_type="application/json")
+
+    httpserver.expect_request("/v1/code/apply", method="POST").respond_with_handler(handler)
+    r = relace("apply", str(pyfile), "--edit", SNIPPET, "-i", "return 3 from b",
+               "--engine", "remote", env=remote_env(httpserver.url_for("/")))
+    assert r.code == 0, r
+    assert pyfile.read_text() == MERGED
+    (req,) = seen
+    assert json.loads(req.data) == {"initial_code": ORIGINAL, "edit_snippet": SNIPPET,
+                                    "instruction": "return 3 from b", "stream": False}
+    assert req.headers["Authorization"] == f"Bearer {KEY}"
+    assert req.headers["Content-Type"] == "application/json"
+    assert req.headers["User-Agent"].startswith("relace-cli/")
+    assert "remote engine" in r.stderr and "+1 -1 lines" in r.stderr and "60 tokens" in r.stderr
+    assert r.stdout == ""
+
+
+def test_model_flag_is_sent(relace: Run, httpserver: HTTPServer, pyfile: Path) -> None:
+    serve_merge(httpserver)
+    r = relace("apply", str(pyfile), "-e", SNIPPET, "--engine", "remote", "--model", "relace-apply-3",
+               env=remote_env(httpserver.url_for("/")))
+    assert r.code == 0, r
+    (req, _resp) = httpserver.log[0]
+    assert json.loads(req.data)["model"] == "relace-apply-3"
+
+
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 405, 409, 413, 422, 423, 429, 500, 502, 503])
+def test_every_error_status_exits_3_and_leaves_file_identical(
+    relace: Run, httpserver: HTTPServer, pyfile: Path, status: int
+) -> None:
+    httpserver.expect_request("/v1/code/apply").respond_with_json(
+        {"error": f"server says {status}"}, status=status)
+    before = pyfile.read_bytes()
+    r = relace("apply", str(pyfile), "-e", SNIPPET, "--engine", "remote",
+               env=remote_env(httpserver.url_for("/")))
+    assert_clean_failure(r, 3, pyfile, before)
+    assert str(status) in r.stderr and f"server says {status}" in r.stderr
+    advice = {401: "relace config", 403: "relace config", 400: "128k", 429: "rate limit"}
+    if status in advice:
+        assert advice[status] in r.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "handler"),
+    [
+        ("html", raw_reply(b"HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/html\r\n"
+                           b"Content-Length: 27\r\nConnection: close\r\n\r\n<html><h1>oops</h1></html>\n")),
+        ("html200", raw_reply(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
+                              b"Content-Length: 13\r\nConnection: close\r\n\r\n<html></html>")),
+        ("empty", raw_reply(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")),
+        ("no-merged", json_reply(200, {"usage": USAGE})),
+        ("not-string", json_reply(200, {"mergedCode": 42})),
+        ("204", raw_reply(b"HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n")),
+        ("truncated", raw_reply(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                                b"Content-Length: 500\r\nConnection: close\r\n\r\n{\"mergedCode\": \"de")),
+        ("dropped", drop),
+        ("timeout", sleepy(3)),
+    ],
+)
+def test_malformed_responses_and_timeouts_exit_3(
+    relace: Run, pyfile: Path, name: str, handler
+) -> None:  # type: ignore[no-untyped-def]
+    before = pyfile.read_bytes()
+    with RawServer(handler) as server:
+        r = relace("apply", str(pyfile), "-e", SNIPPET, "--engine", "remote",
+                   env=remote_env(server.url, RELACE_TIMEOUT="0.5"))
+    assert_clean_failure(r, 3, pyfile, before)
+
+
+def test_connection_refused_exits_3(relace: Run, pyfile: Path) -> None:
+    before = pyfile.read_bytes()
+    r = relace("apply", str(pyfile), "-e", SNIPPET, "--engine", "remote",
+               env=remote_env(closed_port_url()))
+    assert_clean_failure(r, 3, pyfile, before)
+    assert "127.0.0.1" in r.stderr
+
+
+def test_429_then_success_is_retried(relace: Run, httpserver: HTTPServer, pyfile: Path) -> None:
+    httpserver.expect_ordered_request("/v1/code/apply").respond_with_json(
+        {"error": "slow down"}, status=429, headers={"Retry-After": "0"})
+    httpserver.expect_ordered_request("/v1/code/apply").respond_with_json(
+        {"mergedCode": MERGED, "usage": USAGE})
+    r = relace("apply", str(pyfile), "-e", SNIPPET, "--engine", "remote",
+               env=remote_env(httpserver.url_for("/"), RELACE_MAX_RETRIES="2"))
+    assert r.code == 0, r
+    assert pyfile.read_text() == MERGED
+    assert len(httpserver.log) == 2
+    assert "429" in r.stderr  # the retry notice
+
+
+def test_missing_key_for_remote_engine_exits_2_with_advice(relace: Run, pyfile: Path) -> None:
+    before = pyfile.read_bytes()
+    r = relace("apply", str(pyfile), "-e", SNIPPET, "--engine", "remote")
+    assert_clean_failure(r, 2, pyfile, before)
+    assert "RELACE_API_KEY" in r.stderr and "relace config set api_key" in r.stderr
+
+
+def test_diff_writes_nothing_and_is_plain_without_a_tty(
+    relace: Run, httpserver: HTTPServer, pyfile: Path
+) -> None:
+    serve_merge(httpserver)
+    before = pyfile.read_bytes()
+    r = relace("apply", str(pyfile), "-e", SNIPPET, "--engine", "remote", "--diff",
+               env=remote_env(httpserver.url_for("/")))
+    assert r.code == 0, r
+    assert pyfile.read_bytes() == before
+    assert "-    return 2\n+    return 3\n" in r.stdout
+    assert r.stdout.startswith(f"--- a/{pyfile}\n+++ b/{pyfile}\n")
+    assert "\x1b[" not in r.stdout
+
+
+def test_no_color_disables_colour_even_on_a_terminal(pyfile: Path, tmp_path: Path) -> None:
+    """Run under a pseudo-terminal: coloured by default, plain with NO_COLOR."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    def run_tty(extra: dict[str, str]) -> bytes:
+        leader, follower = pty.openpty()
+        env = dict(os.environ, **extra)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "relace_cli", "apply", str(pyfile), "-e", SNIPPET,
+             "--engine", "local", "--diff"],
+            stdout=follower, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, env=env)
+        os.close(follower)
+        chunks = []
+        while True:
+            try:
+                data = os.read(leader, 4096)
+            except OSError:
+                break
+            if not data:
+                break
+            chunks.append(data)
+        proc.wait(30)
+        os.close(leader)
+        return b"".join(chunks)
+
+    coloured = run_tty({"TERM": "xterm-256color"})
+    plain = run_tty({"TERM": "xterm-256color", "NO_COLOR": "1"})
+    assert b"\x1b[" in coloured and b"return 3" in coloured
+    assert b"\x1b[" not in plain and b"+    return 3" in plain
+
+
+def test_check_exit_codes(relace: Run, pyfile: Path) -> None:
+    before = pyfile.read_bytes()
+    r = relace("apply", str(pyfile), "-e", SNIPPET, "--engine", "local", "--check")
+    assert r.code == 1, r
+    assert pyfile.read_bytes() == before
+    unchanged = "# ... existing code ...\n\ndef b():\n    return 2\n"
+    r = relace("apply", str(pyfile), "-e", unchanged, "--engine", "local", "--check")
+    assert r.code == 0, r
+
+
+def test_json_reports_and_still_writes(relace: Run, pyfile: Path) -> None:
+    r = relace("apply", str(pyfile), "-e", SNIPPET, "--engine", "local", "--json")
+    assert r.code == 0, r
+    report = json.loads(r.stdout)
+    assert report["file"] == str(pyfile) and report["changed"] is True
+    assert report["written"] is True and report["engine"] == "local"
+    assert "+    return 3" in report["diff"] and isinstance(report["usage"], dict)
+    assert r.stderr == ""
+    assert pyfile.read_text() == MERGED
+
+
+def test_json_with_diff_writes_nothing(relace: Run, pyfile: Path) -> None:
+    before = pyfile.read_bytes()
+    r = relace("apply", str(pyfile), "-e", SNIPPET, "--engine", "local", "--json", "--diff")
+    assert r.code == 0 and json.loads(r.stdout)["written"] is False
+    assert pyfile.read_bytes() == before
+
+
+def test_stdout_prints_merged_and_writes_nothing(relace: Run, pyfile: Path) -> None:
+    before = pyfile.read_bytes()
+    r = relace("apply", str(pyfile), "-e", SNIPPET, "--engine", "local", "--stdout")
+    assert r.code == 0, r
+    assert r.stdout == MERGED and pyfile.read_bytes() == before
+
+
+def test_pipeline_reads_original_from_stdin(relace: Run) -> None:
+    r = relace("apply", "-", "--edit", SNIPPET, "--stdout", "--language", "py", input=ORIGINAL)
+    assert r.code == 0, r
+    assert r.stdout == MERGED
+
+
+def test_pipeline_without_stdout_flag_still_prints(relace: Run) -> None:
+    r = relace("apply", "-", "--edit", SNIPPET, input=ORIGINAL.replace("\n", "\r\n"))
+    assert r.code == 0, r
+    assert r.out_bytes == MERGED.replace("\n", "\r\n").encode()
+
+
+def test_snippet_from_piped_stdin_and_from_dash_and_from_path(relace: Run, pyfile: Path,
+                                                              tmp_path: Path) -> None:
+    r = relace("apply", str(pyfile), "--stdout", input=SNIPPET)
+    assert r.code == 0 and r.stdout == MERGED, r
+    r = relace("apply", str(pyfile), "-", "--stdout", input=SNIPPET)
+    assert r.code == 0 and r.stdout == MERGED, r
+    snip = tmp_path / "edit.txt"
+    snip.write_text(SNIPPET)
+    r = relace("apply", str(pyfile), str(snip), "--stdout")
+    assert r.code == 0 and r.stdout == MERGED, r
+
+
+def test_no_snippet_and_no_stdin_is_a_usage_error_not_a_hang(relace: Run, pyfile: Path) -> None:
+    r = relace("apply", str(pyfile))  # stdin is /dev/null as in CI and hooks
+    assert r.code == 2 and "no snippet" in r.stderr
+
+
+@pytest.mark.parametrize("snippet", ["", "   \n\n"])
+def test_empty_snippet_exits_2(relace: Run, pyfile: Path, snippet: str) -> None:
+    before = pyfile.read_bytes()
+    r = relace("apply", str(pyfile), "--edit", snippet)
+    assert_clean_failure(r, 2, pyfile, before)
+    assert "empty" in r.stderr
+
+
+def test_crlf_file_stays_crlf_with_lf_snippet(relace: Run, tmp_path: Path) -> None:
+    f = tmp_path / "win.py"
+    f.write_bytes(ORIGINAL.replace("\n", "\r\n").encode())
+    r = relace("apply", str(f), "-e", SNIPPET, "--engine", "local")
+    assert r.code == 0, r
+    assert f.read_bytes() == MERGED.replace("\n", "\r\n").encode()
+
+
+def test_bom_is_kept(relace: Run, tmp_path: Path) -> None:
+    f = tmp_path / "bom.py"
+    f.write_bytes(codecs.BOM_UTF8 + ORIGINAL.encode())
+    r = relace("apply", str(f), "-e", SNIPPET, "--engine", "local")
+    assert r.code == 0, r
+    assert f.read_bytes() == codecs.BOM_UTF8 + MERGED.encode()
+
+
+def test_latin1_round_trip_with_encoding_flag(relace: Run, tmp_path: Path) -> None:
+    f = tmp_path / "l1.py"
+    f.write_bytes(ORIGINAL.replace("return 1", "return 'caf\xe9'").encode("latin-1"))
+    r = relace("apply", str(f), "-e", SNIPPET, "--engine", "local", "--encoding", "latin-1")
+    assert r.code == 0, r
+    assert f.read_bytes() == MERGED.replace("return 1", "return 'caf\xe9'").encode("latin-1")
+
+
+def test_invalid_utf8_without_encoding_exits_2(relace: Run, tmp_path: Path) -> None:
+    f = tmp_path / "bad.py"
+    f.write_bytes(b"x = '\xe9'\n")
+    r = relace("apply", str(f), "-e", SNIPPET)
+    assert_clean_failure(r, 2, f, b"x = '\xe9'\n")
+    assert "--encoding" in r.stderr
+
+
+def test_binary_file_exits_2(relace: Run, tmp_path: Path) -> None:
+    f = tmp_path / "img.png"
+    data = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00"
+    f.write_bytes(data)
+    r = relace("apply", str(f), "-e", SNIPPET)
+    assert_clean_failure(r, 2, f, data)
+    assert "binary" in r.stderr
+
+
+def test_empty_file_gets_a_complete_snippet(relace: Run, tmp_path: Path) -> None:
+    f = tmp_path / "empty.py"
+    f.write_bytes(b"")
+    r = relace("apply", str(f), "-e", "x = 1\n", "--engine", "local")
+    assert r.code in (0, 4), r
+    if r.code == 0:
+        assert f.read_bytes() == b"x = 1\n"
+    else:
+        assert f.read_bytes() == b""
+
+
+def test_read_only_file_is_refused_even_as_root(relace: Run, pyfile: Path) -> None:
+    pyfile.chmod(0o444)
+    before = pyfile.read_bytes()
+    r = relace("apply", str(pyfile), "-e", SNIPPET)
+    assert_clean_failure(r, 2, pyfile, before, mode=0o444)
+    assert "read-only" in r.stderr
+    r = relace("apply", str(pyfile), "-e", SNIPPET, "--stdout")  # reading is fine
+    assert r.code == 0 and r.stdout == MERGED
+
+
+def test_directory_exits_2(relace: Run, tmp_path: Path) -> None:
+    r = relace("apply", str(tmp_path), "-e", SNIPPET, "--stdout")
+    assert r.code == 2 and "directory" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_missing_file_with_markers_exits_2(relace: Run, tmp_path: Path) -> None:
+    r = relace("apply", str(tmp_path / "new.py"), "-e", SNIPPET)
+    assert r.code == 2 and "no such file" in r.stderr
+    assert not (tmp_path / "new.py").exists()
+
+
+def test_missing_file_without_markers_is_created(relace: Run, tmp_path: Path) -> None:
+    f = tmp_path / "new.py"
+    r = relace("apply", str(f), "-e", "print('hi')\n")
+    assert r.code == 0, r
+    assert f.read_text() == "print('hi')\n" and "created" in r.stderr
+
+
+def test_mode_is_kept_after_write(relace: Run, pyfile: Path) -> None:
+    pyfile.chmod(0o750)
+    r = relace("apply", str(pyfile), "-e", SNIPPET, "--engine", "local")
+    assert r.code == 0, r
+    assert stat.S_IMODE(pyfile.stat().st_mode) == 0o750
+
+
+def test_stdout_conflicts_with_diff(relace: Run, pyfile: Path) -> None:
+    r = relace("apply", str(pyfile), "-e", SNIPPET, "--stdout", "--diff")
+    assert r.code == 2 and "cannot be combined" in r.stderr
+
+
+def test_local_abstention_exits_4_with_reason(relace: Run, tmp_path: Path) -> None:
+    f = tmp_path / "dup.py"
+    original = "def f():\n    x = 1\n\n\ndef g():\n    x = 1\n"
+    f.write_text(original)
+    snippet = "# ... existing code ...\n    x = 1\n    y = 2\n# ... existing code ...\n"
+    r = relace("apply", str(f), "-e", snippet, "--engine", "local")
+    assert r.code == 4, r
+    assert f.read_text() == original
+    assert "abstained" in r.stderr
+
+
+def test_auto_falls_back_to_remote_when_local_abstains(
+    relace: Run, httpserver: HTTPServer, tmp_path: Path
+) -> None:
+    f = tmp_path / "dup.py"
+    original = "def f():\n    x = 1\n\n\ndef g():\n    x = 1\n"
+    merged = "def f():\n    x = 1\n    y = 2\n\n\ndef g():\n    x = 1\n"
+    f.write_text(original)
+    serve_merge(httpserver, merged)
+    snippet = "# ... existing code ...\n    x = 1\n    y = 2\n# ... existing code ...\n"
+    r = relace("apply", str(f), "-e", snippet, env=remote_env(httpserver.url_for("/")))
+    assert r.code == 0, r
+    assert f.read_text() == merged and "asking the remote model" in r.stderr
+
+
+def test_remote_reply_with_leftover_marker_is_refused(
+    relace: Run, httpserver: HTTPServer, pyfile: Path
+) -> None:
+    serve_merge(httpserver, "# ... existing code ...\n\ndef b():\n    return 3\n")
+    before = pyfile.read_bytes()
+    r = relace("apply", str(pyfile), "-e", SNIPPET, "--engine", "remote",
+               env=remote_env(httpserver.url_for("/")))
+    assert_clean_failure(r, 4, pyfile, before)
+
+
+def test_unknown_guard_name_exits_2(relace: Run, pyfile: Path) -> None:
+    r = relace("apply", str(pyfile), "-e", SNIPPET, "--no-guard", "vibes")
+    assert r.code == 2 and "markers" in r.stderr
+
+
+def test_interrupt_code_is_130_and_file_untouched(pyfile: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    with RawServer(sleepy(10)) as server:
+        env = dict(os.environ, **remote_env(server.url, RELACE_TIMEOUT="30"))
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "relace_cli", "apply", str(pyfile), "-e", SNIPPET,
+             "--engine", "remote"], env=env, stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 20
+        while not server.requests and time.monotonic() < deadline:
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        _out, err = proc.communicate(timeout=20)
+    assert proc.returncode == 130
+    assert b"Traceback" not in err and b"interrupted" in err
+    assert pyfile.read_text() == ORIGINAL
