@@ -10,14 +10,13 @@ from relace_cli import errors
 from relace_cli.cli import output
 from relace_cli.cli.common import boundary, read_stdin_bytes, settings, stdin_is_piped
 from relace_cli.errors import InputError
-
-GUARD_NAMES = ("markers", "truncation", "fence", "syntax", "untouched")
+from relace_cli.guards import GUARD_NAMES
 
 
 @boundary
 def apply(
-    file: Annotated[str, typer.Argument(help="File to edit ('-': read it from stdin).",
-                                        show_default=False)],
+    file: Annotated[str | None, typer.Argument(help="File to edit ('-': read it from stdin).",
+                                               show_default=False)] = None,
     snippet: Annotated[
         str | None,
         typer.Argument(help="File holding the edit snippet ('-': stdin). Default: piped stdin.",
@@ -59,18 +58,43 @@ def apply(
         float | None, typer.Option("--timeout", help="Read timeout in seconds.", show_default=False)
     ] = None,
     model: Annotated[str | None, typer.Option("--model", help="Apply model name.")] = None,
+    from_markdown: Annotated[
+        str | None,
+        typer.Option("--from-markdown", help="Apply every path-labelled code block of an LLM "
+                     "answer (a Markdown file, '-': stdin).", show_default=False),
+    ] = None,
+    keep_going: Annotated[
+        bool, typer.Option("--keep-going", help="--from-markdown: write the files that passed "
+                           "even if others failed.")
+    ] = False,
+    jobs: Annotated[
+        int, typer.Option("--jobs", "-j", min=1, max=32,
+                          help="--from-markdown: apply requests run at once.")
+    ] = 4,
 ) -> None:
     """Merge an edit snippet into FILE (in place unless --diff, --stdout or --check)."""
     from relace_cli.apply import Request, run
 
     output.quiet = json_out
+    disabled = _disabled_guards(no_guard)
+    if from_markdown is not None:
+        if file is not None or snippet is not None or edit is not None or to_stdout:
+            raise InputError("--from-markdown takes no FILE, SNIPPET, --edit or --stdout")
+        from relace_cli.cli import multi_cmd
+
+        resolved = settings({"engine": engine, "timeout": timeout, "apply_model": model})
+        code = multi_cmd.apply_markdown(
+            from_markdown, resolved, diff=diff, check=check, json_out=json_out,
+            keep_going=keep_going, jobs=jobs, engine=engine, instruction=instruction,
+            disabled_guards=disabled, force=force,
+        )
+        if code:
+            raise typer.Exit(code)
+        return
+    if file is None:
+        raise InputError("missing FILE", hint="relace apply FILE [SNIPPET], or --from-markdown")
     if to_stdout and (diff or check or json_out):
         raise InputError("--stdout cannot be combined with --diff, --check or --json")
-    disabled = frozenset(no_guard or ())
-    unknown = disabled - set(GUARD_NAMES)
-    if unknown:
-        raise InputError(f"unknown guard {sorted(unknown)[0]!r}",
-                         hint="valid guards: " + ", ".join(GUARD_NAMES))
     if file == "-" and not (diff or check or json_out):
         to_stdout = True
     writes = not (diff or check or to_stdout)
@@ -105,6 +129,15 @@ def apply(
         output.info(summary(outcome, written=written, checking=check or diff))
     if check and outcome.changed:
         raise typer.Exit(errors.CHANGED)
+
+
+def _disabled_guards(names: list[str] | None) -> frozenset[str]:
+    disabled = frozenset(names or ())
+    unknown = disabled - set(GUARD_NAMES)
+    if unknown:
+        raise InputError(f"unknown guard {sorted(unknown)[0]!r}",
+                         hint="valid guards: " + ", ".join(GUARD_NAMES))
+    return disabled
 
 
 def read_snippet(file: str, snippet: str | None, edit: str | None) -> str:
