@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from relace_cli import __version__
-from relace_cli.cli import apply_cmd, config_cmd, embed_cmd
+from relace_cli.cli import apply_cmd, check_cmd, config_cmd, embed_cmd, rank_cmd, undo_cmd
 from relace_cli.cli.common import State
 
 app = typer.Typer(
@@ -47,3 +47,6 @@ def main_options(
 app.command("apply")(apply_cmd.apply)
 app.add_typer(config_cmd.app, name="config")
 app.command("embed")(embed_cmd.embed)
+app.command("undo")(undo_cmd.undo)
+app.command("rank")(rank_cmd.rank)
+app.command("check")(check_cmd.check)
