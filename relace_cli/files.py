@@ -198,22 +198,34 @@ def _uniform(text: str, nl: str) -> bool:
 
 
 def _restore_endings(original: str, merged: str, nl: str) -> str:
+    """Re-attach line endings to *merged* lines, for a file whose endings are mixed.
+
+    Unchanged lines get their original bytes back; a rewritten line takes the ending of the
+    line it replaces, an inserted line that of the line before it.
+    """
     import difflib
 
     orig_lines = original.splitlines(keepends=True)
+    endings = [line[len(line.rstrip("\r\n")):] or nl for line in orig_lines]
     new_lines = merged.split("\n")
     trailing = merged.endswith("\n")
     if trailing:
         new_lines.pop()
     keys = [line.rstrip("\r\n") for line in orig_lines]
-    out = [line + nl for line in new_lines]
+    out: list[str] = []
     sm = difflib.SequenceMatcher(None, keys, new_lines, autojunk=False)
-    for block in sm.get_matching_blocks():
-        for k in range(block.size):
-            out[block.b + k] = orig_lines[block.a + k]
+    for tag, i1, i2, j1, j2 in sm.get_opcodes():
+        if tag == "equal":
+            out.extend(orig_lines[i1:i2])
+        elif tag in ("replace", "insert"):
+            for k, line in enumerate(new_lines[j1:j2]):
+                if tag == "replace":
+                    ending = endings[min(i1 + k, i2 - 1)]
+                else:
+                    ending = endings[i1 - 1] if i1 > 0 else nl
+                out.append(line + ending)
     if out and not trailing:
-        last = out[-1]
-        out[-1] = last.rstrip("\r\n")
+        out[-1] = out[-1].rstrip("\r\n")
     elif out and not out[-1].endswith(("\n", "\r")):
         out[-1] += nl
     return "".join(out)

@@ -66,7 +66,8 @@ def test_mixed_line_endings_survive_on_untouched_lines(tmp_path: Path) -> None:
     f.write_bytes(b"a\r\nb\nc\r\nd\r\n")
     src = src_of(f)
     assert src.newline == "\r\n"
-    assert encode(src, "a\nb\nX\nc\nd\n") == b"a\r\nb\nX\r\nc\r\nd\r\n"
+    assert encode(src, "a\nb\nX\nc\nd\n") == b"a\r\nb\nX\nc\r\nd\r\n"  # like its neighbour
+    assert encode(src, "a\nB\nc\nd\n") == b"a\r\nB\nc\r\nd\r\n"  # like the line it replaces
 
 
 def test_latin1_file_is_written_back_in_latin1(tmp_path: Path) -> None:
