@@ -1,0 +1,252 @@
+"""Keep the previous content of every file relace rewrites, so `relace undo` can restore it.
+
+Layout of the state dir (``RELACE_STATE_DIR`` or the platform's user state dir), 0700:
+``index.json`` (entries, oldest first, replaced atomically), ``backups/<id>.bak`` (the old
+bytes, 0600) and ``lock`` (an fcntl lock serialising every change between processes). The
+history is bounded (:data:`MAX_ENTRIES` writes, :data:`MAX_BYTES` in total; oldest pruned).
+A missing or corrupt index reads as an empty history; a state dir we cannot write to refuses
+the edit, because writing without a backup could lose data.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import secrets
+import stat
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from relace_cli.errors import InputError
+from relace_cli.files import write_atomic
+
+ENV = "RELACE_STATE_DIR"
+MAX_ENTRIES = 50
+MAX_BYTES = 100 * 1024 * 1024
+INDEX = "index.json"
+BLOBS = "backups"
+_FIELDS = ("id", "path", "time", "old_sha256", "new_sha256", "size")
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: str
+    path: str  # absolute, symlinks resolved
+    time: str  # ISO 8601, local time with offset
+    old_sha256: str
+    new_sha256: str
+    size: int  # bytes of the old content
+
+
+def state_dir() -> Path:
+    """Where backups live: $RELACE_STATE_DIR, else the platform's user state dir."""
+    env = os.environ.get(ENV)
+    if env:
+        return Path(env).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_state_dir("relace"))
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _real(path: str) -> str:
+    return os.path.realpath(os.path.abspath(path))
+
+
+def _refuse(path: str, directory: Path, reason: str) -> InputError:
+    return InputError(
+        f"cannot keep a backup of {path} in {directory} ({reason}); nothing was written",
+        hint=f"set {ENV} to a writable directory",
+    )
+
+
+def _ensure_dir(path: str) -> Path:
+    """Create the state dir (0700) and check it is writable by its mode bits, also as root."""
+    directory = state_dir()
+    try:
+        (directory / BLOBS).mkdir(mode=0o700, parents=True, exist_ok=True)
+        st = directory.stat()
+    except OSError as exc:
+        raise _refuse(path, directory, exc.strerror or str(exc)) from None
+    for d in (directory, directory / BLOBS):
+        mode = stat.S_IMODE(d.stat().st_mode)
+        if not mode & 0o200 or not os.access(d, os.W_OK):
+            raise _refuse(path, directory, f"{d} is not writable")
+    if stat.S_IMODE(st.st_mode) & 0o077 and st.st_uid == os.getuid():
+        with contextlib.suppress(OSError):
+            directory.chmod(0o700)
+    return directory
+
+
+@contextlib.contextmanager
+def _locked(directory: Path, path: str | None) -> Iterator[None]:
+    try:
+        fd = os.open(directory / "lock", os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        if path is not None:
+            raise _refuse(path, directory, reason) from None
+        raise InputError(f"cannot lock the relace state dir {directory} ({reason})",
+                         hint=f"set {ENV} to a writable directory") from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def _load(directory: Path) -> list[dict[str, Any]]:
+    """The index entries, oldest first; anything unreadable reads as an empty history."""
+    try:
+        data = json.loads((directory / INDEX).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    items = data.get("entries") if isinstance(data, dict) else None
+    if not isinstance(items, list):
+        return []
+    good = []
+    for item in items:
+        if (isinstance(item, dict) and all(isinstance(item.get(k), str) for k in _FIELDS[:5])
+                and isinstance(item.get("size"), int) and isinstance(item.get("blob"), str)):
+            good.append(item)
+    return good
+
+
+def _save(directory: Path, items: list[dict[str, Any]]) -> None:
+    data = json.dumps({"version": 1, "entries": items}, indent=1).encode("utf-8")
+    write_atomic(str(directory / INDEX), data, mode=0o600)
+
+
+def _entry(item: dict[str, Any]) -> Entry:
+    return Entry(**{k: item[k] for k in _FIELDS})
+
+
+def _prune(directory: Path, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Drop the oldest entries beyond the bounds (the newest always stays), and stray blobs."""
+    items = items[-MAX_ENTRIES:]
+    total = sum(item["size"] for item in items)
+    while len(items) > 1 and total > MAX_BYTES:
+        total -= items.pop(0)["size"]
+    keep = {item["blob"] for item in items}
+    with contextlib.suppress(OSError):
+        for blob in (directory / BLOBS).iterdir():
+            if blob.name not in keep and blob.suffix == ".bak":
+                with contextlib.suppress(OSError):
+                    blob.unlink()
+    return items
+
+
+def record(path: str, old: bytes, new: bytes) -> Entry:
+    """Remember *old* (the content about to be replaced by *new*) before an in-place write.
+
+    ``old == b""`` for a file that does not exist yet: undoing that write deletes the file.
+    Raises InputError if the backup cannot be kept, so the caller refuses the write.
+    """
+    real = _real(path)
+    # b"" means a new file, unless an existing empty file is being edited.
+    created = old == b"" and not (os.path.isfile(real) and os.path.getsize(real) == 0)
+    directory = _ensure_dir(path)
+    now = datetime.now().astimezone()
+    entry_id = f"{now:%Y%m%dT%H%M%S%f}-{secrets.token_hex(3)}"
+    entry = Entry(id=entry_id, path=real, time=now.isoformat(timespec="seconds"),
+                  old_sha256=_sha(old), new_sha256=_sha(new), size=len(old))
+    blob = f"{entry_id}.bak"
+    try:
+        mode = stat.S_IMODE(os.stat(real).st_mode)
+    except OSError:
+        mode = None
+    with _locked(directory, path):
+        try:
+            fd = os.open(directory / BLOBS / blob, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(old)
+                fh.flush()
+                os.fsync(fh.fileno())
+            items = _load(directory)
+            items.append({**asdict(entry), "blob": blob, "created": created, "mode": mode})
+            _save(directory, _prune(directory, items))
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                (directory / BLOBS / blob).unlink()
+            raise _refuse(path, directory, exc.strerror or str(exc)) from None
+    return entry
+
+
+def history(path: str | None = None) -> list[Entry]:
+    """Recorded writes, newest first (only those of *path* when given)."""
+    real = _real(path) if path is not None else None
+    items = _load(state_dir())
+    return [_entry(item) for item in reversed(items) if real is None or item["path"] == real]
+
+
+def _when(entry: Entry) -> str:
+    return entry.time[:16].replace("T", " ")
+
+
+def undo(path: str | None = None, *, force: bool = False) -> Entry:
+    """Restore the newest recorded write (of *path* when given) and forget it.
+
+    Refuses (InputError) when the file changed since relace wrote it, unless *force*.
+    """
+    directory = state_dir()
+    real = _real(path) if path is not None else None
+    shown = path if path is not None else "any file"
+    if not (directory / INDEX).exists():
+        raise InputError(f"nothing to undo for {shown}")
+    with _locked(directory, None):
+        items = _load(directory)
+        pick = next((i for i in range(len(items) - 1, -1, -1)
+                     if real is None or items[i]["path"] == real), None)
+        if pick is None:
+            raise InputError(f"nothing to undo for {shown}")
+        item = items[pick]
+        entry = _entry(item)
+        name = path if path is not None else entry.path
+        try:
+            current: bytes | None = Path(entry.path).read_bytes()
+        except FileNotFoundError:
+            current = None
+        except OSError as exc:
+            raise InputError(f"cannot read {name}: {exc.strerror or exc}") from None
+        if not force and (current is None or _sha(current) != entry.new_sha256):
+            what = "was deleted" if current is None else "changed"
+            raise InputError(
+                f"{name} {what} since relace wrote it (at {_when(entry)}); not restoring",
+                hint="use --force to restore the earlier content anyway",
+            )
+        _restore(directory, item, name, current is not None)
+        del items[pick]
+        _save(directory, items)
+        with contextlib.suppress(OSError):
+            (directory / BLOBS / item["blob"]).unlink()
+    return entry
+
+
+def _restore(directory: Path, item: dict[str, Any], name: str, exists: bool) -> None:
+    if item.get("created"):
+        if exists:
+            try:
+                os.unlink(item["path"])
+            except OSError as exc:
+                raise InputError(f"cannot delete {name}: {exc.strerror or exc}") from None
+        return
+    try:
+        old = (directory / BLOBS / item["blob"]).read_bytes()
+    except OSError:
+        raise InputError(f"the backup of {name} is missing from {directory}; cannot undo") from None
+    if _sha(old) != item["old_sha256"]:
+        raise InputError(f"the backup of {name} in {directory} is damaged; cannot undo")
+    mode = None if exists else item.get("mode")
+    try:
+        write_atomic(item["path"], old, mode=mode if isinstance(mode, int) else None)
+    except OSError as exc:
+        raise InputError(f"cannot restore {name}: {exc.strerror or exc}") from None
