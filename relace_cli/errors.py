@@ -14,6 +14,9 @@ API = 3  # API or network failure after retries
 REFUSED = 4  # merge refused: an engine or a safety check declined
 INTERRUPTED = 130
 
+# Guard names, a public contract (`--no-guard NAME`); kept here so the CLI need not import guards.
+GUARD_NAMES = ("markers", "truncation", "fence", "syntax", "untouched")
+
 
 class RelaceError(Exception):
     """Base class: a failure with a one-line, human-readable message."""

@@ -15,9 +15,9 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from relace_cli.errors import GUARD_NAMES  # noqa: F401  (re-exported)
 from relace_cli.markers import is_marker
 
-GUARD_NAMES = ("markers", "truncation", "fence", "syntax", "untouched")
 
 # Truncation: refuse when more than max(TRUNC_MIN_LINES, TRUNC_SHARE * original) meaningful
 # lines vanish that the snippet does not account for (or that many snippet lines are lost).

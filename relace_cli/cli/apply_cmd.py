@@ -9,8 +9,7 @@ import typer
 from relace_cli import errors
 from relace_cli.cli import output
 from relace_cli.cli.common import boundary, read_stdin_bytes, settings, stdin_is_piped
-from relace_cli.errors import InputError
-from relace_cli.guards import GUARD_NAMES
+from relace_cli.errors import GUARD_NAMES, InputError
 
 
 @boundary
