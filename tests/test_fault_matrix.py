@@ -277,10 +277,13 @@ def test_sigint_during_the_request_exits_130_and_keeps_the_file(tmp_path: Path) 
 def test_sigkill_at_random_points_never_leaves_a_partial_file(tmp_path: Path) -> None:
     """Kill the CLI at random moments during a large in-place apply: the file is always
     exactly the old or the new content."""
-    lines = [f"def f{i}(x):\n    return x + {i}\n\n\n" for i in range(20000)]
-    old = "".join(lines).encode()
+    from relace_cli.merge import Merged, merge
+
+    text = "\n\n\n".join(f"def f{i}(x):\n    return x + {i}" for i in range(20000)) + "\n"
     snippet = "# ... existing code ...\n\ndef f19999(x):\n    return x - 1\n"
-    new = old.replace(b"def f19999(x):\n    return x + 19999\n", b"def f19999(x):\n    return x - 1\n")
+    result = merge(text, snippet, "py")
+    assert isinstance(result, Merged) and result.text != text
+    old, new = text.encode(), result.text.encode()
     target = tmp_path / "big.py"
     rng = random.Random(1234)
     env = dict(os.environ, RELACE_ENGINE="local")
