@@ -287,19 +287,28 @@ def test_sigkill_at_random_points_never_leaves_a_partial_file(tmp_path: Path) ->
     target = tmp_path / "big.py"
     rng = random.Random(1234)
     env = dict(os.environ, RELACE_ENGINE="local")
-    seen = {"old": 0, "new": 0}
-    for _ in range(25):
+    cmd = [sys.executable, "-m", "relace_cli", "apply", str(target), "-e", snippet,
+           "--no-guard", "syntax"]
+
+    def start() -> subprocess.Popen[bytes]:
         target.write_bytes(old)
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "relace_cli", "apply", str(target), "-e", snippet,
-             "--no-guard", "syntax"], env=env, stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(0.05, 0.8))
+        return subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    began = time.monotonic()
+    assert start().wait(60) == 0 and target.read_bytes() == new
+    full = time.monotonic() - began  # calibrate: kill points spread over one whole run
+    seen = {"old": 0, "new": 0}
+    for i in range(60):
+        proc = start()
+        time.sleep(rng.uniform(0.5, 1.1) * full)
         proc.kill()
         proc.wait(10)
         data = target.read_bytes()
-        assert data in (old, new), f"partial file: {len(data)} bytes"
+        assert data in (old, new), f"partial file: {len(data)} of {len(old)}/{len(new)} bytes"
         seen["old" if data == old else "new"] += 1
+        if i >= 24 and seen["old"] and seen["new"]:
+            break
     assert seen["old"] and seen["new"], seen  # the kills did land on both sides of the write
 
 

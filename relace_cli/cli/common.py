@@ -40,7 +40,10 @@ def boundary(fn: F) -> F:
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:
             output.error("interrupted; nothing was written")
-            raise typer.Exit(errors.INTERRUPTED) from None
+            # Exit now: worker threads still waiting on the network would hold the process
+            # for up to the read timeout. Writes are atomic, so there is nothing to clean up.
+            sys.stdout.flush() if not sys.stdout.closed else None
+            os._exit(errors.INTERRUPTED)
         except BrokenPipeError:
             _silence_stdout()
             raise typer.Exit(errors.OK) from None
