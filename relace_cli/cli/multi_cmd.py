@@ -1,0 +1,298 @@
+"""`relace apply --from-markdown ANSWER.md`: apply every path-labelled block of an LLM answer.
+
+Every file is merged and guarded first (concurrently, one shared API client); only then is
+anything written, and by default only if every file passed: a half-applied answer is worse
+than none. ``--keep-going`` writes the files that passed anyway.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from relace_cli import errors
+from relace_cli.cli import output
+from relace_cli.cli.common import read_stdin_bytes, stdin_is_piped
+from relace_cli.errors import InputError, RelaceError
+from relace_cli.settings import Settings
+
+# Which failure decides the exit code when several files fail: API over refusal over input.
+_PRIORITY = (errors.API, errors.REFUSED, errors.USAGE)
+
+
+@dataclass
+class FileResult:
+    path: str
+    blocks: list[Any]  # markdown_blocks.Block, in answer order
+    original: Any = None  # files.Source of the file before the first block
+    data: bytes = b""  # what would be written
+    merged: str = ""
+    engines: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    error: RelaceError | None = None
+    written: bool = False
+
+    @property
+    def changed(self) -> bool:
+        if self.error is not None or self.original is None:
+            return False
+        return self.data != self.original.raw or not self.original.exists
+
+    @property
+    def engine(self) -> str | None:
+        return "+".join(dict.fromkeys(self.engines)) or None
+
+    def diff(self) -> str:
+        if not self.changed:
+            return ""
+        from relace_cli.apply import unified_diff
+
+        return unified_diff(self.original.text, self.merged, self.path)
+
+
+class _Borrowed:
+    """The shared client for one apply: `with` does not close it (we do, at the end)."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+
+    def __enter__(self) -> Any:
+        return self._client
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+
+class _SharedClient:
+    """Makes one API client on first use (a local-only run never imports requests)."""
+
+    def __init__(self, settings: Settings, jobs: int) -> None:
+        self._settings = settings
+        self._jobs = jobs
+        self._lock = threading.Lock()
+        self.client: Any = None
+
+    def __call__(self) -> _Borrowed:
+        from relace_cli.apply import make_client
+
+        with self._lock:
+            if self.client is None:
+                self.client = make_client(self._settings, notify=output.info,
+                                          pool_size=self._jobs)
+        return _Borrowed(self.client)
+
+    def close(self) -> None:
+        if self.client is not None:
+            self.client.close()
+
+
+def apply_markdown(
+    answer_path: str,
+    settings: Settings,
+    *,
+    diff: bool,
+    check: bool,
+    json_out: bool,
+    keep_going: bool,
+    jobs: int,
+    engine: str | None,
+    instruction: str | None,
+    disabled_guards: frozenset[str],
+    force: bool,
+) -> int:
+    """Merge every block, then write all (or, with keep_going, the good ones); the exit code."""
+    from relace_cli import markdown_blocks
+
+    parsed = markdown_blocks.parse(_read_answer(answer_path))
+    for line in parsed.unlabelled:
+        output.info(f"note: ignoring the code block at line {line} of {_name(answer_path)}: "
+                    "no file path on or before its fence")
+    if parsed.unclosed is not None:
+        output.info(f"note: ignoring the code block at line {parsed.unclosed} of "
+                    f"{_name(answer_path)}: its fence is never closed")
+    if not parsed.blocks:
+        raise InputError(f"no path-labelled code blocks in {_name(answer_path)}",
+                         hint="label each block, e.g. ```python src/app.py")
+    results = _group(parsed.blocks)
+    writes = not (diff or check)
+    shared = _SharedClient(settings, jobs)
+    options = {"engine": engine, "instruction": instruction, "disabled": disabled_guards,
+               "force": force, "writes": writes}
+    pool = ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="relace-apply")
+    try:
+        futures = [pool.submit(_merge_file, r, settings, shared, options) for r in results]
+        for future in futures:
+            future.result()
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        shared.close()
+        raise
+    pool.shutdown()
+    shared.close()
+
+    failed = [r for r in results if r.error is not None]
+    if writes and (keep_going or not failed):
+        for r in results:
+            if r.error is None and r.changed:
+                _write(r)
+        failed = [r for r in results if r.error is not None]
+    _report(results, json_out=json_out, diff=diff, check=check)
+    if failed:
+        if writes and not keep_going:
+            noun = "file" if len(failed) == 1 else "files"
+            output.info(f"nothing was written: {len(failed)} {noun} failed "
+                        "(--keep-going writes the files that passed)")
+        return _exit_code(failed)
+    if check and any(r.changed for r in results):
+        return errors.CHANGED
+    return errors.OK
+
+
+def _name(path: str) -> str:
+    return "<stdin>" if path == "-" else path
+
+
+def _read_answer(path: str) -> str:
+    from relace_cli.files import decode, read_source
+
+    if path == "-":
+        if not stdin_is_piped():
+            raise InputError("--from-markdown -: nothing is piped on stdin")
+        text, _enc, _bom = decode(read_stdin_bytes(), path="-")
+        return text
+    return read_source(path).text
+
+
+def _group(blocks: list[Any]) -> list[FileResult]:
+    """One result per file (blocks for the same file stay together, in order)."""
+    by_file: dict[str, FileResult] = {}
+    for block in blocks:
+        path = os.path.normpath(block.path)
+        key = os.path.realpath(path)
+        if key not in by_file:
+            by_file[key] = FileResult(path, [])
+        by_file[key].blocks.append(block)
+    return list(by_file.values())
+
+
+def _merge_file(result: FileResult, settings: Settings, shared: _SharedClient,
+                options: dict[str, Any]) -> None:
+    """Apply the file's blocks one after the other, in memory; record the error, if any."""
+    try:
+        _merge_blocks(result, settings, shared, options)
+    except RelaceError as exc:
+        result.error = exc
+
+
+def _merge_blocks(result: FileResult, settings: Settings, shared: _SharedClient,
+                  options: dict[str, Any]) -> None:
+    from relace_cli.apply import Request, language_of, run
+
+    path = result.path
+    if os.path.isabs(path) or path == ".." or path.startswith(("../", "..\\")):
+        raise InputError("refusing a path outside the current directory")
+    if options["writes"]:
+        _check_writable(path)
+    current: bytes | None = None  # the text so far, after the earlier blocks of this file
+    encoding: str | None = None
+    for block in result.blocks:
+        req = Request(
+            path=path if current is None else "-",
+            snippet=block.code,
+            instruction=options["instruction"],
+            engine=options["engine"],
+            language=language_of(path),
+            encoding=encoding,
+            disabled_guards=options["disabled"],
+            force=options["force"],
+        )
+        outcome = run(req, settings, stdin=current, client_factory=shared,
+                      notify=lambda msg: output.info(f"{path}: {msg}"))
+        if result.original is None:
+            result.original = outcome.source
+        current, encoding = outcome.data, outcome.source.encoding
+        result.data, result.merged = outcome.data, outcome.merged
+        result.engines.append(outcome.engine)
+        result.notes.extend(outcome.notes)
+
+
+def _check_writable(path: str) -> None:
+    """files.check_writable, or, for a file in a directory still to be made, its ancestor."""
+    from relace_cli.files import check_writable
+
+    parent = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(parent):
+        check_writable(path)
+        return
+    ancestor = parent
+    while not os.path.isdir(ancestor) and os.path.dirname(ancestor) != ancestor:
+        ancestor = os.path.dirname(ancestor)
+    if not os.access(ancestor, os.W_OK):
+        raise InputError(f"cannot create {os.path.dirname(path)}: {ancestor} is read-only")
+
+
+def _write(result: FileResult) -> None:
+    from relace_cli import backup
+    from relace_cli.files import write_atomic
+
+    src = result.original
+    try:
+        backup.record(result.path, src.raw if src.exists else b"", result.data)
+        if not src.exists:
+            Path(result.path).parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(result.path, result.data, mode=src.mode)
+    except RelaceError as exc:
+        result.error = exc
+    except OSError as exc:
+        result.error = InputError(f"cannot write it: {exc.strerror or exc}")
+    else:
+        result.written = True
+
+
+def _report(results: list[FileResult], *, json_out: bool, diff: bool, check: bool) -> None:
+    for r in results:
+        for note in r.notes:
+            output.info(f"note: {r.path}: {note}")
+        if r.error is not None:
+            output.error(f"{r.path}: {r.error}")
+    if json_out:
+        files = [{"file": r.path, "changed": r.changed, "written": r.written, "engine": r.engine,
+                  "error": str(r.error) if r.error is not None else None, "diff": r.diff()}
+                 for r in results]
+        output.out_json({"files": files, "ok": all(r.error is None for r in results)})
+        return
+    for r in results:
+        if diff:
+            output.diff(r.diff())
+        if r.error is None:
+            output.info(_summary(r, checking=diff or check))
+
+
+def _summary(r: FileResult, *, checking: bool) -> str:
+    if not r.changed:
+        return f"{r.path}: no changes ({r.engine} engine)"
+    if not r.original.exists:
+        return f"{r.path}: {'created' if r.written else 'would create'}"
+    added = removed = 0
+    for line in r.diff().splitlines():
+        if line.startswith("+") and not line.startswith("+++"):
+            added += 1
+        elif line.startswith("-") and not line.startswith("---"):
+            removed += 1
+    verb = "merged" if r.written else "would change" if checking else "merged (not written)"
+    return f"{r.path}: {verb} with the {r.engine} engine: +{added} -{removed} lines"
+
+
+def _exit_code(failed: list[FileResult]) -> int:
+    codes = {r.error.exit_code for r in failed if r.error is not None}
+    for code in _PRIORITY:
+        if code in codes:
+            return code
+    return max(codes) if codes else errors.USAGE
