@@ -59,3 +59,11 @@ def relace(tmp_path: Path) -> Run:
         return Result(proc)
 
     return run
+
+
+def default_sigint() -> None:
+    """For Popen(preexec_fn=...): a test run started in the background inherits an ignored
+    SIGINT, and Python keeps it ignored; restore the default so the CLI sees Ctrl-C."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

@@ -12,7 +12,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request as WRequest
 from werkzeug import Response
 
-from tests.conftest import KEY, Run
+from tests.conftest import KEY, Run, default_sigint
 from tests.servers import RawServer, closed_port_url, drop, json_reply, raw_reply, sleepy
 
 ORIGINAL = "def a():\n    return 1\n\n\ndef b():\n    return 2\n"
@@ -420,7 +420,7 @@ def test_interrupt_code_is_130_and_file_untouched(pyfile: Path) -> None:
         proc = subprocess.Popen(
             [sys.executable, "-m", "relace_cli", "apply", str(pyfile), "-e", SNIPPET,
              "--engine", "remote"], env=env, stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=default_sigint)
         deadline = time.monotonic() + 20
         while not server.requests and time.monotonic() < deadline:
             time.sleep(0.05)

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import KEY, REPO, Result, Run
+from tests.conftest import KEY, REPO, Result, Run, default_sigint
 from tests.servers import (
     RawServer,
     closed_port_url,
@@ -263,7 +263,7 @@ def test_sigint_during_the_request_exits_130_and_keeps_the_file(tmp_path: Path) 
         proc = subprocess.Popen(
             [sys.executable, "-m", "relace_cli", "apply", str(target), "-e", SNIPPET,
              "--engine", "remote"], env=env, stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=default_sigint)
         deadline = time.monotonic() + 20
         while not server.requests and time.monotonic() < deadline:
             time.sleep(0.02)

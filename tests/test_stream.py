@@ -160,8 +160,6 @@ def test_in_place_stream_refused_by_a_guard_writes_nothing(relace: Run, pyfile: 
     assert pyfile.read_bytes() == before
 
 
-@pytest.mark.xfail(strict=True, reason="apply_cmd sends a plain (non-streamed) request for "
-                   "--stream without --stdout: stream_to is only set with --stdout")
 def test_in_place_stream_asks_for_a_stream(relace: Run, pyfile: Path) -> None:
     handler = slow_stream([delta(FIRST)], [delta(REST)], pause=0)
     with RawServer(handler) as server:

@@ -105,8 +105,8 @@ def apply(
     stdin = read_stdin_bytes() if file == "-" else None
     resolved = settings({"engine": engine, "timeout": timeout, "apply_model": model})
     stream_to = None
-    if stream and to_stdout:
-        stream_to = output.out
+    if stream:  # in place: stream the request, but write only the whole, guarded result
+        stream_to = output.out if to_stdout else _discard
     req = Request(path=file, snippet=text, instruction=instruction, engine=engine,
                   language=language, encoding=encoding, disabled_guards=disabled, force=force,
                   stream_to=stream_to)
@@ -120,7 +120,7 @@ def apply(
     if json_out:
         output.out_json(_report(outcome, written))
     elif to_stdout:
-        if stream_to is None or outcome.engine != "remote":
+        if not stream or outcome.engine != "remote":
             output.out_bytes(outcome.data)
     elif diff:
         output.diff(outcome.diff())
@@ -128,6 +128,10 @@ def apply(
         output.info(summary(outcome, written=written, checking=check or diff))
     if check and outcome.changed:
         raise typer.Exit(errors.CHANGED)
+
+
+def _discard(_chunk: str) -> None:
+    pass
 
 
 def _disabled_guards(names: list[str] | None) -> frozenset[str]:
