@@ -34,11 +34,34 @@ def hoist_globals(args: list[str]) -> list[str]:
     return front + rest
 
 
+def subcommand(args: list[str]) -> str | None:
+    """The subcommand named in *args* (after hoisting), or None."""
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg in _GLOBAL_WITH_VALUE:
+            i += 2
+            continue
+        if arg.startswith("-"):
+            if arg.split("=", 1)[0] in _GLOBAL_WITH_VALUE or arg in _GLOBAL_FLAGS:
+                i += 1
+                continue
+            return None  # --help, --version, ...: the whole application
+        return arg
+    return None
+
+
 def main(argv: list[str] | None = None) -> None:
+    import os
+
     args = list(sys.argv[1:] if argv is None else argv)
     if args in (["--version"], ["-V"]):
         sys.stdout.write(f"relace {__version__}\n")
         sys.exit(0)
-    from relace_cli.cli.app import app
+    from relace_cli.cli.app import COMMANDS, build
 
-    app(args=hoist_globals(args), prog_name="relace")
+    args = hoist_globals(args)
+    name = subcommand(args)
+    completing = any(key.startswith("_RELACE_COMPLETE") for key in os.environ)
+    only = name if name in COMMANDS and not completing else None
+    build(only)(args=args, prog_name="relace")

@@ -1,23 +1,28 @@
-"""The Typer application: global options and the list of commands (each in its own module)."""
+"""The Typer application: global options and the commands, each in its own module.
+
+Commands are imported lazily: `relace apply ...` builds an application holding only `apply`,
+so a run pays for the one command it uses; `relace --help` and completion build them all.
+"""
 
 from __future__ import annotations
 
+import importlib
 from typing import Annotated
 
 import typer
 
 from relace_cli import __version__
-from relace_cli.cli import apply_cmd, check_cmd, config_cmd, embed_cmd, rank_cmd, undo_cmd
 from relace_cli.cli.common import State
 
-app = typer.Typer(
-    name="relace",
-    help="Apply LLM edit snippets to files (offline or with the Relace API), embed and rank code.",
-    no_args_is_help=True,
-    add_completion=True,
-    pretty_exceptions_enable=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
+# name: (module, attribute, is a group of subcommands); in the order `--help` lists them.
+COMMANDS: dict[str, tuple[str, str, bool]] = {
+    "apply": ("relace_cli.cli.apply_cmd", "apply", False),
+    "check": ("relace_cli.cli.check_cmd", "check", False),
+    "config": ("relace_cli.cli.config_cmd", "app", True),
+    "embed": ("relace_cli.cli.embed_cmd", "embed", False),
+    "rank": ("relace_cli.cli.rank_cmd", "rank", False),
+    "undo": ("relace_cli.cli.undo_cmd", "undo", False),
+}
 
 
 def _version(value: bool) -> None:
@@ -26,7 +31,6 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
 def main_options(
     profile: Annotated[
         str | None,
@@ -39,14 +43,27 @@ def main_options(
                            help="Show the version and exit.")
     ] = False,
 ) -> None:
-    """Apply LLM edit snippets to files, embed and rank code."""
+    """Apply LLM edit snippets to files (offline or with the Relace API), embed and rank code."""
     State.profile = profile or None
     State.debug = debug
 
 
-app.command("apply")(apply_cmd.apply)
-app.add_typer(config_cmd.app, name="config")
-app.command("embed")(embed_cmd.embed)
-app.command("undo")(undo_cmd.undo)
-app.command("rank")(rank_cmd.rank)
-app.command("check")(check_cmd.check)
+def build(only: str | None = None) -> typer.Typer:
+    """The application with every command, or with just *only*."""
+    app = typer.Typer(
+        name="relace",
+        no_args_is_help=True,
+        add_completion=True,
+        pretty_exceptions_enable=False,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+    app.callback()(main_options)
+    for name, (module, attribute, group) in COMMANDS.items():
+        if only is not None and name != only:
+            continue
+        target = getattr(importlib.import_module(module), attribute)
+        if group:
+            app.add_typer(target, name=name)
+        else:
+            app.command(name)(target)
+    return app

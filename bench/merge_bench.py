@@ -1,0 +1,232 @@
+"""Benchmark the offline merge engine on JSONL cases: coverage, precision, speed.
+
+    python bench/merge_bench.py [FILE.jsonl ...] [--large] [--verbose]
+
+Each line of a case file is {"id", "language", "original", "snippet", "expected"} (expected
+null: the engine must abstain; "review_flag": the expected text is doubtful, so the case counts
+for coverage but not precision). Without files: the shared continue.jsonl (found as
+../shared/cases/ relative to the repo root, or under $RELACE_SHARED/cases) and tests/cases/*.
+
+Results are compared ignoring trailing whitespace and blank-line-only differences.
+Tokens are characters / 4, characters = len(original) + len(snippet).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from relace_cli.merge import Abstain, merge  # noqa: E402
+
+# Peer labels that contradict the literal reading of their snippet. They are reported apart:
+# counted in coverage, shown in "strict precision", left out of "precision" like review_flag.
+DISPUTED = {
+    "continue/class-method-addition@pr6479":
+        "label indents the inserted method by 1 space where the class uses 2",
+    "continue/function-targetted-change@pr6479":
+        "snippet rewrites double() as one `return this.multiply(2);` but the label keeps the "
+        "old, now unreachable `return this;`",
+    "continue/targeted-function-replacement@pr6479":
+        "snippet puts sanitizeUpdates() right after updateUser() and before the marker; the "
+        "label appends it at the end of the class",
+}
+
+
+def normalise(text: str) -> list[str]:
+    return [line.rstrip() for line in text.replace("\r\n", "\n").split("\n") if line.strip()]
+
+
+def default_files() -> list[Path]:
+    files = []
+    shared = os.environ.get("RELACE_SHARED")
+    for base in ([Path(shared)] if shared else []) + [ROOT.parent / "shared"]:
+        cand = base / "cases" / "continue.jsonl"
+        if cand.exists():
+            files.append(cand)
+            break
+    files += sorted((ROOT / "tests" / "cases").glob("*.jsonl"))
+    return files
+
+
+def load(path: Path) -> list[dict]:
+    cases = []
+    with path.open(encoding="utf-8") as fh:
+        for n, line in enumerate(fh, 1):
+            if line.strip():
+                case = json.loads(line)
+                case.setdefault("id", f"{path.stem}:{n}")
+                cases.append(case)
+    return cases
+
+
+def run_file(path: Path, verbose: bool) -> dict:
+    cases = load(path)
+    stats = {"n": 0, "merged": 0, "right": 0, "wrong": 0, "exact": 0, "flagged_merged": 0,
+             "disputed": 0,
+             "must_abstain": 0, "abstained_ok": 0, "precision_n": 0, "times": [], "tps": []}
+    per_lang: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # cases, merged, wrong
+    for case in cases:
+        original, snippet = case["original"], case["snippet"]
+        expected = case.get("expected")
+        lang = case.get("language")
+        t0 = time.perf_counter()
+        got = merge(original, snippet, lang)
+        dt = time.perf_counter() - t0
+        chars = len(original) + len(snippet)
+        stats["times"].append(dt)
+        stats["tps"].append(chars / 4 / dt if dt > 0 else float("inf"))
+        pl = per_lang[lang or "?"]
+        pl[0] += 1
+        if expected is None:
+            stats["must_abstain"] += 1
+            if isinstance(got, Abstain):
+                stats["abstained_ok"] += 1
+            else:
+                stats["wrong"] += 1
+                pl[2] += 1
+                if verbose:
+                    print(f"  MERGED-BUT-MUST-ABSTAIN {case['id']} ({got.strategy})")
+            continue
+        stats["n"] += 1
+        if isinstance(got, Abstain):
+            if verbose:
+                print(f"  abstain  {case['id']}: {got.reason}")
+            continue
+        stats["merged"] += 1
+        pl[1] += 1
+        flagged = bool(case.get("review_flag"))
+        if flagged:
+            stats["flagged_merged"] += 1
+            continue
+        if case["id"] in DISPUTED:
+            stats["disputed"] += 1
+            same = normalise(got.text) == normalise(expected)
+            if verbose:
+                print(f"  disputed {case['id']}: {'agrees' if same else 'differs'} "
+                      f"({DISPUTED[case['id']]})")
+            continue
+        stats["precision_n"] += 1
+        if got.text == expected:
+            stats["exact"] += 1
+        if normalise(got.text) == normalise(expected):
+            stats["right"] += 1
+        else:
+            stats["wrong"] += 1
+            pl[2] += 1
+            if verbose:
+                print(f"  WRONG    {case['id']} ({got.strategy})")
+    stats["per_lang"] = dict(per_lang)
+    return stats
+
+
+def pct(a: int, b: int) -> str:
+    return f"{100.0 * a / b:.1f}%" if b else "n/a"
+
+
+def report(path: Path, s: dict) -> None:
+    times = s["times"]
+    print(f"== {path}")
+    print(f"  cases with expected text: {s['n']}   must-abstain cases: {s['must_abstain']}")
+    print(f"  coverage  {s['merged']}/{s['n']} = {pct(s['merged'], s['n'])}")
+    print(f"  precision {s['right']}/{s['precision_n']} = {pct(s['right'], s['precision_n'])}"
+          f"   (flagged cases merged, excluded: {s['flagged_merged']}; disputed labels "
+          f"merged, excluded: {s['disputed']})")
+    strict_n = s["precision_n"] + s["disputed"]
+    print(f"  strict precision (disputed labels counted as wrong) "
+          f"{s['right']}/{strict_n} = {pct(s['right'], strict_n)}")
+    print(f"  exact     {s['exact']}/{s['precision_n']} = {pct(s['exact'], s['precision_n'])}")
+    if s["must_abstain"]:
+        print(f"  abstained when required {s['abstained_ok']}/{s['must_abstain']}")
+    if times:
+        print(f"  time median {statistics.median(times) * 1000:.2f} ms, "
+              f"max {max(times) * 1000:.2f} ms; "
+              f"median {statistics.median(s['tps']):,.0f} tokens/s")
+    langs = ", ".join(f"{k}: {v[1]}/{v[0]}" + (f" ({v[2]} wrong)" if v[2] else "")
+                      for k, v in sorted(s["per_lang"].items()))
+    print(f"  per language (merged/cases): {langs}")
+
+
+def synthetic(target_chars: int = 500_000) -> tuple[str, str, str, str]:
+    """A ~500 KB Python file, a marker snippet editing one function deep inside, expected."""
+    parts = []
+    n = 0
+    while sum(len(p) for p in parts) < target_chars:
+        parts.append(
+            f"def handler_{n}(request, context):\n"
+            f"    \"\"\"Handle request number {n}.\"\"\"\n"
+            f"    value = compute(request.payload, {n})\n"
+            f"    if value > {n % 97}:\n"
+            f"        log.info('handler {n} high %s', value)\n"
+            f"    return respond(context, value)\n\n\n"
+        )
+        n += 1
+    original = "".join(parts)
+    k = n * 2 // 3
+    snippet = (
+        "# ... existing code ...\n\n"
+        f"def handler_{k}(request, context):\n"
+        f"    \"\"\"Handle request number {k}.\"\"\"\n"
+        f"    value = compute(request.payload, {k}) * 2\n"
+        "    # ... existing code ...\n"
+        "    return respond(context, value)\n\n"
+        "# ... existing code ...\n"
+    )
+    expected = original.replace(
+        f"    value = compute(request.payload, {k})\n",
+        f"    value = compute(request.payload, {k}) * 2\n",
+    )
+    return original, snippet, expected, "py"
+
+
+def large() -> int:
+    original, snippet, expected, lang = synthetic()
+    times = []
+    result = None
+    for _ in range(5):
+        t0 = time.perf_counter()
+        result = merge(original, snippet, lang)
+        times.append(time.perf_counter() - t0)
+    ok = not isinstance(result, Abstain) and result.text == expected
+    tokens = (len(original) + len(snippet)) / 4
+    med = statistics.median(times)
+    print(f"== large: {len(original):,} chars ({tokens:,.0f} tokens), "
+          f"{original.count(chr(10)):,} lines")
+    print(f"  latency median {med * 1000:.1f} ms, max {max(times) * 1000:.1f} ms; "
+          f"{tokens / med:,.0f} tokens/s; result {'correct' if ok else 'WRONG/abstained'}")
+    return 0 if ok and med < 0.1 else 1
+
+
+def main(argv: list[str]) -> int:
+    verbose = "--verbose" in argv or "-v" in argv
+    if "--large" in argv:
+        return large()
+    files = [Path(a) for a in argv if not a.startswith("-")] or default_files()
+    total = {"n": 0, "merged": 0, "right": 0, "precision_n": 0, "wrong": 0, "times": [],
+             "tps": []}
+    for path in files:
+        s = run_file(path, verbose)
+        report(path, s)
+        for k in total:
+            total[k] += s[k]
+    times = total["times"]
+    med_tps = statistics.median(total["tps"]) if total["tps"] else 0.0
+    print(
+        f"SUMMARY: {len(files)} file(s), coverage {pct(total['merged'], total['n'])}, "
+        f"precision {pct(total['right'], total['precision_n'])}, "
+        f"wrong merges {total['wrong']}, median {med_tps:,.0f} tokens/s, "
+        f"max {max(times) * 1000 if times else 0:.1f} ms"
+    )
+    return 0 if total["wrong"] == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

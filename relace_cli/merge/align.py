@@ -1,0 +1,385 @@
+"""Align the snippet's lines with the original's: a monotone chain of matches and cuts.
+
+A *match* (s, o) says snippet line s is original line o (same stripped text). A *cut*
+(sp, op) says snippet lines before sp correspond to original lines before op (used for block
+ends whose last lines differ, e.g. a Python body). Matches and cuts form one chain, increasing
+in both coordinates; whatever lies between two links is a *gap* for `assemble` to resolve.
+
+Steps (patience-diff style, never quadratic over the whole file):
+1. lines unique in both texts, non-trivial (not `}` or blank), longest increasing chain;
+2. structure: a matched header's block must map inside the original's block (stray matches
+   are dropped) and its end maps to the original block's end;
+3. each gap is refined: lines unique inside the gap, then a small LCS (gaps without markers)
+   or contiguous extension from both sides (gaps with markers); repeat 2-3 until stable.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+
+from relace_cli.merge.blocks import Blocks
+from relace_cli.merge.guards import slot_key
+from relace_cli.merge.text import CODE, HARD, Doc, is_trivial
+
+_LCS_CELLS = 60_000
+
+
+class StructureConflict(Exception):
+    """A unique anchor sits inside a block on one side and outside it on the other."""
+
+    def __init__(self, line: str, header: str) -> None:
+        super().__init__(f"`{line[:50]}` is inside `{header[:40]}` in one text but not the other")
+
+
+def lis(pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Longest chain of *pairs* (sorted by first) strictly increasing in the second."""
+    if not pairs:
+        return []
+    tails: list[int] = []
+    tail_idx: list[int] = []
+    prev = [-1] * len(pairs)
+    for i, (_, o) in enumerate(pairs):
+        k = bisect_left(tails, o)
+        if k == len(tails):
+            tails.append(o)
+            tail_idx.append(i)
+        else:
+            tails[k] = o
+            tail_idx[k] = i
+        prev[i] = tail_idx[k - 1] if k > 0 else -1
+    out = []
+    i = tail_idx[-1]
+    while i >= 0:
+        out.append(pairs[i])
+        i = prev[i]
+    out.reverse()
+    return out
+
+
+class Aligner:
+    def __init__(self, snip: Doc, orig: Doc, sb: Blocks, ob: Blocks) -> None:
+        self.s = snip
+        self.o = orig
+        self.sb = sb
+        self.ob = ob
+        self.match: dict[int, int] = {}
+        self.cuts: set[tuple[int, int]] = set()
+        self._points: list[tuple[int, int]] | None = None
+        self.done_headers: set[int] = set()
+        # original positions of every key the snippet uses
+        wanted = {k for k, kind in zip(snip.keys, snip.kinds, strict=True) if kind == CODE}
+        self.pos: dict[str, list[int]] = {}
+        for i, k in enumerate(orig.keys):
+            if k in wanted:
+                self.pos.setdefault(k, []).append(i)
+        self.dropped: list[tuple[int, int]] = []  # unique anchors left out of order
+        self.unique: set[int] = set()  # snippet lines matched as globally unique anchors
+
+    # --- chain bookkeeping ----------------------------------------------------------------
+
+    def _insert(self, *pts: tuple[int, int]) -> None:
+        if self._points is None:
+            return
+        for p in pts:
+            i = bisect_left(self._points, p)
+            if i == len(self._points) or self._points[i] != p:
+                self._points.insert(i, p)
+
+    def points(self) -> list[tuple[int, int]]:
+        if self._points is None:
+            pts = set(self.cuts)
+            for s, o in self.match.items():
+                pts.add((s, o))
+                pts.add((s + 1, o + 1))
+            self._points = sorted(pts)
+        return self._points
+
+    def _fits(self, s0: int, o0: int, s1: int, o1: int) -> bool:
+        """Can the span (s0,o0)..(s1,o1) join the chain without crossing a link?"""
+        pts = self.points()
+        i = bisect_right(pts, (s0, o0))
+        if i > 0:
+            a, b = pts[i - 1]
+            if not (a <= s0 and b <= o0):
+                return False
+        j = bisect_left(pts, (s1, o1))
+        if j < len(pts):
+            a, b = pts[j]
+            if not (a >= s1 and b >= o1):
+                return False
+        # nothing strictly inside
+        inside = [p for p in pts[i:j] if p != (s1, o1) and p != (s0, o0)]
+        return not inside
+
+    def add_match(self, s: int, o: int) -> bool:
+        if s in self.match or not self._fits(s, o, s + 1, o + 1):
+            return False
+        self.match[s] = o
+        self._insert((s, o), (s + 1, o + 1))
+        return True
+
+    def add_cut(self, s: int, o: int) -> bool:
+        if (s, o) in self.cuts:
+            return True
+        if not self._fits(s, o, s, o):
+            return False
+        self.cuts.add((s, o))
+        self._insert((s, o))
+        return True
+
+    def remove_match(self, s: int) -> None:
+        if self.match.pop(s, None) is not None:
+            self._points = None
+
+    # --- steps ----------------------------------------------------------------------------
+
+    def unique_anchors(self) -> None:
+        s = self.s
+        counts: dict[str, int] = {}
+        for k, kind in zip(s.keys, s.kinds, strict=True):
+            if kind == CODE:
+                counts[k] = counts.get(k, 0) + 1
+        cands = []
+        for i, (k, kind) in enumerate(zip(s.keys, s.kinds, strict=True)):
+            if kind != CODE or counts[k] != 1 or is_trivial(k):
+                continue
+            where = self.pos.get(k)
+            if where is not None and len(where) == 1:
+                cands.append((i, where[0]))
+        chain = lis(cands)
+        if len(chain) < len(cands) <= 1500:
+            chain = self._heaviest(cands)
+        kept = set(chain)
+        self.dropped = [p for p in cands if p not in kept]
+        for si, oi in chain:
+            if self.add_match(si, oi):
+                self.unique.add(si)
+
+    def _heaviest(self, cands: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        """Increasing chain of greatest weight; a header weighs by the block it brings along."""
+        weights = []
+        keys = self.s.keys
+        for si, oi in cands:
+            w = 1.0
+            if keys[si][-1] not in "{:([>" and keys[si][0] not in "<#":
+                weights.append(w)
+                continue
+            se, oe = self.sb.end(si), self.ob.end(oi)
+            if se is not None and oe is not None:
+                w += 0.5 * min(se[0] - si, oe[0] - oi)
+            weights.append(w)
+        n = len(cands)
+        best = weights[:]
+        prev = [-1] * n
+        for i in range(n):
+            oi = cands[i][1]
+            for j in range(i):
+                if cands[j][1] < oi and best[j] + weights[i] > best[i]:
+                    best[i] = best[j] + weights[i]
+                    prev[i] = j
+        i = max(range(n), key=lambda x: (best[x], -x))
+        out = []
+        while i >= 0:
+            out.append(cands[i])
+            i = prev[i]
+        out.reverse()
+        return out
+
+    def structure(self) -> bool:
+        """Block consistency and block ends for matched headers; True when it changed."""
+        changed = False
+        for s in sorted(self.match):
+            if s in self.done_headers or s not in self.match:
+                continue
+            o = self.match[s]
+            self.done_headers.add(s)
+            se = self.sb.end(s)
+            oe = self.ob.end(o)
+            if se is None or oe is None:
+                continue
+            s_end, s_explicit = se
+            o_end, o_explicit = oe
+            # drop matches that leave the block on one side only
+            if self._drop_strays(s, s_end, o, o_end):
+                changed = True
+            if self.s.kinds[s_end] != CODE:
+                continue  # the block is cut short by a marker: its end is elided
+            if s_explicit != o_explicit:
+                continue  # one side shows a closer the other does not: no sure end
+            if not s_explicit:
+                if not self._innermost(s, s_end):
+                    continue
+                if self._marker_follows(s_end) and s_end in self.match \
+                        and self.match[s_end] != o_end:
+                    continue  # `...` after an existing line mid-block: the rest may stay
+            if self.s.keys[s_end] == self.o.keys[o_end]:
+                if self.match.get(s_end) == o_end or self.add_match(s_end, o_end):
+                    changed = True
+                    continue
+            if self.add_cut(s_end + 1, o_end + 1):
+                changed = True
+        return changed
+
+    def _drop_strays(self, s: int, s_end: int, o: int, o_end: int) -> bool:
+        ss = sorted(self.match)
+        os_ = [self.match[x] for x in ss]
+        a = set(ss[bisect_right(ss, s):bisect_right(ss, s_end)])
+        lo, hi = bisect_right(os_, o), bisect_right(os_, o_end)
+        b = set(ss[lo:hi])
+        stray = (a ^ b) - {s}
+        for x in sorted(stray):
+            if x in self.unique and len(self.s.keys[x]) > 3:
+                raise StructureConflict(self.s.keys[x], self.s.keys[s])
+            self.remove_match(x)
+        return bool(stray)
+
+    def _marker_follows(self, end: int) -> bool:
+        """A written marker right after an implicit block end: the end is not certain."""
+        for j in range(end + 1, len(self.s)):
+            if self.s.keys[j] or self.s.kinds[j] == HARD:
+                return self.s.kinds[j] == HARD
+        return False
+
+    def _innermost(self, h: int, end: int) -> bool:
+        """True when the block's last line sits at the block's own body depth."""
+        lines = self.s.lines
+        body = None
+        for j in range(h + 1, end + 1):
+            if self.s.keys[j]:
+                body = _ind(lines[j])
+                break
+        return body is not None and _ind(lines[end]) <= body
+
+    def gaps(self) -> list[tuple[int, int, int, int]]:
+        """Gaps between chain links: (s0, s1, o0, o1) half-open, non-empty on some side."""
+        pts = [(0, 0)] + self.points() + [(len(self.s), len(self.o))]
+        out = []
+        for (a, b), (c, d) in zip(pts, pts[1:], strict=False):
+            if c < a or d < b:
+                continue
+            if (c - a == 1 and d - b == 1 and self.match.get(a) == b) or (c == a and d == b):
+                continue
+            out.append((a, c, b, d))
+        return out
+
+    def refine(self, s0: int, s1: int, o0: int, o1: int, depth: int = 0) -> None:
+        if s0 >= s1 or o0 >= o1 or depth > 40:
+            return
+        skeys, skinds, okeys = self.s.keys, self.s.kinds, self.o.keys
+        code = [i for i in range(s0, s1) if skinds[i] == CODE]
+        if not code:
+            return
+        marked = len(code) != s1 - s0
+        counts: dict[str, int] = {}
+        for i in code:
+            counts[skeys[i]] = counts.get(skeys[i], 0) + 1
+        cands = []
+        for i in code:
+            k = skeys[i]
+            if counts[k] != 1 or (marked and is_trivial(k)) or not k:
+                continue
+            where = self.pos.get(k)
+            if not where:
+                continue
+            a = bisect_left(where, o0)
+            b = bisect_left(where, o1)
+            if b - a == 1:
+                cands.append((i, where[a]))
+        chain = [p for p in lis(cands) if self.add_match(*p)]
+        if chain:
+            prev_s, prev_o = s0, o0
+            for s, o in chain:
+                self.refine(prev_s, s, prev_o, o, depth + 1)
+                prev_s, prev_o = s + 1, o + 1
+            self.refine(prev_s, s1, prev_o, o1, depth + 1)
+            return
+        if not marked and (s1 - s0) * (o1 - o0) <= _LCS_CELLS:
+            for s, o in _lcs(skeys[s0:s1], okeys[o0:o1]):
+                self.add_match(s0 + s, o0 + o)
+            return
+        # contiguous extension from both ends, stopping at markers; a line that is plainly
+        # an edit of the line facing it (`version: 2` / `version: 1`) replaces it
+        s, o = s0, o0
+        while s < s1 and o < o1 and skinds[s] == CODE and _extendable(skeys[s]):
+            if skeys[s] == okeys[o]:
+                self.add_match(s, o)
+            elif similar(skeys[s], okeys[o]) and self.add_cut(s, o):
+                self.add_cut(s + 1, o + 1)
+            else:
+                break
+            s += 1
+            o += 1
+        lo_s, lo_o = s, o
+        s, o = s1 - 1, o1 - 1
+        while s >= lo_s and o >= lo_o and skinds[s] == CODE and _extendable(skeys[s]):
+            if skeys[s] == okeys[o]:
+                self.add_match(s, o)
+            elif similar(skeys[s], okeys[o]) and self.add_cut(s + 1, o + 1):
+                self.add_cut(s, o)
+            else:
+                break
+            s -= 1
+            o -= 1
+
+    def run(self) -> None:
+        self.unique_anchors()
+        for _ in range(6):
+            changed = self.structure()
+            before = len(self.match) + len(self.cuts)
+            for g in self.gaps():
+                self.refine(*g)
+            if not changed and len(self.match) + len(self.cuts) == before:
+                break
+        self.structure()
+
+
+def _extendable(key: str) -> bool:
+    """Blank or distinctive lines; `}` or `end` could close some other block."""
+    return not key or not is_trivial(key)
+
+
+def similar(a: str, b: str) -> bool:
+    """*a* is an edit of *b*: the same name set or defined, or one extends the other."""
+    if a == b or not a or not b or is_trivial(a) or is_trivial(b):
+        return False
+    ka = slot_key(a)
+    if ka is not None and ka == slot_key(b) and ka != "return" and not ka.startswith("tag:"):
+        return True
+    x, y = a.rstrip(";,{:( "), b.rstrip(";,{:( ")
+    short = min(len(x), len(y))
+    return short >= 12 and (x.startswith(y) or y.startswith(x))
+
+
+def _lcs(a: list[str], b: list[str]) -> list[tuple[int, int]]:
+    """Longest common subsequence of two short key lists, as index pairs."""
+    n, m = len(a), len(b)
+    if not n or not m:
+        return []
+    table = [[0] * (m + 1) for _ in range(n + 1)]
+    for i in range(n - 1, -1, -1):
+        row, nxt = table[i], table[i + 1]
+        ai = a[i]
+        for j in range(m - 1, -1, -1):
+            if ai == b[j]:
+                row[j] = nxt[j + 1] + 1
+            else:
+                x, y = nxt[j], row[j + 1]
+                row[j] = x if x >= y else y
+    out = []
+    i = j = 0
+    while i < n and j < m:
+        if a[i] == b[j]:
+            out.append((i, j))
+            i += 1
+            j += 1
+        elif table[i + 1][j] >= table[i][j + 1]:
+            i += 1
+        else:
+            j += 1
+    return out
+
+
+def _ind(line: str) -> int:
+    n = len(line) - len(line.lstrip(" \t"))
+    head = line[:n]
+    return len(head.expandtabs(4)) if "\t" in head else n

@@ -1,0 +1,302 @@
+"""Turn an alignment into the merged lines, resolving each gap between chain links.
+
+A gap holds snippet lines and original lines between two aligned points:
+- no marker: the snippet lines replace the original lines (edits, deletions by context);
+- one written marker: `A + G + B` - snippet lines before the marker, the original lines
+  (kept), snippet lines after the marker (insertions next to the anchors they touch);
+- two written markers with code between them: that code has no anchor -> abstain;
+- implied markers only (bare fragments): as one marker, placed at the first implied marker
+  at the head of the file and at the last one elsewhere (new code joins its neighbour).
+
+Each snippet chunk (lines between markers) is re-indented by the offset its outermost match
+shows; matched lines keep the original's bytes whenever their indentation agrees.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from relace_cli.merge.align import Aligner
+from relace_cli.merge.guards import import_like, slot_clash
+from relace_cli.merge.text import (
+    CODE,
+    HARD,
+    MARKDOWN,
+    Doc,
+    indent_of,
+    is_closer,
+    is_comment,
+    is_trivial,
+    reindent,
+)
+
+
+class Refuse(Exception):
+    """Raised inside the engine to abstain with a one-line reason."""
+
+
+@dataclass
+class Output:
+    lines: list[str] = field(default_factory=list)
+    source: list[int] = field(default_factory=list)  # original index, or -1 for snippet lines
+    deleted: list[tuple[int, int, int]] = field(default_factory=list)  # (o0, o1, added lines)
+    head_tail: list[tuple[int, int]] = field(default_factory=list)  # pure deletions at ends
+
+
+def _short(text: str, width: int = 60) -> str:
+    text = text.strip()
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+class Assembler:
+    def __init__(self, al: Aligner, lang: str, fragment: bool) -> None:
+        self.al = al
+        self.s: Doc = al.s
+        self.o: Doc = al.o
+        self.lang = lang
+        self.fragment = fragment
+        self.out = Output()
+        self._deltas()
+
+    # --- indentation ----------------------------------------------------------------------
+
+    def _deltas(self) -> None:
+        s, o = self.s, self.o
+        chunk = 0
+        chunks = []
+        for kind in s.kinds:
+            if kind != CODE:
+                chunk += 1
+            chunks.append(chunk)
+        best: dict[int, tuple[int, int, bool | None]] = {}
+        tabs = self._file_tabs()
+        for si in sorted(self.al.match):
+            oi = self.al.match[si]
+            if not s.keys[si]:
+                continue
+            c = chunks[si]
+            ind = indent_of(s.lines[si])
+            cur = best.get(c)
+            rank = ind + (10_000 if is_trivial(s.keys[si]) else 0)  # `}` decides last
+            if cur is None or rank < cur[0]:
+                best[c] = (rank, indent_of(o.lines[oi]) - indent_of(s.lines[si]), tabs)
+        n = chunk + 1
+        resolved: list[tuple[int, bool | None]] = []
+        for c in range(n):
+            if c in best:
+                resolved.append(best[c][1:])
+                continue
+            prev = next((best[x][1:] for x in range(c - 1, -1, -1) if x in best), None)
+            nxt = next((best[x][1:] for x in range(c + 1, n) if x in best), None)
+            resolved.append(prev or nxt or (0, tabs))
+        self.chunk_of = chunks
+        self.chunk_delta = resolved
+
+    def _file_tabs(self) -> bool | None:
+        """Does the original indent with tabs? None when it has no indented line."""
+        tabs = sum(1 for line in self.o.lines[:2000] if line[:1] == "\t")
+        spaces = sum(1 for line in self.o.lines[:2000] if line[:1] == " " and line.strip())
+        if not tabs and not spaces:
+            return None
+        return tabs > spaces
+
+    def snippet_line(self, si: int) -> str:
+        delta, tabs = self.chunk_delta[self.chunk_of[si]]
+        line = self.s.lines[si]
+        if not line.strip():
+            return ""
+        lead = line[:1]
+        if tabs is None:
+            tabs = lead == "\t"
+        if delta == 0 and (lead not in " \t" or (lead == "\t") == tabs):
+            return line
+        return reindent(line, delta, tabs)
+
+    def matched_line(self, si: int, oi: int) -> str:
+        delta, _ = self.chunk_delta[self.chunk_of[si]]
+        if indent_of(self.o.lines[oi]) == indent_of(self.s.lines[si]) + delta:
+            return self.o.lines[oi]
+        return self.snippet_line(si)
+
+    # --- emission -------------------------------------------------------------------------
+
+    def _emit(self, line: str, src: int) -> None:
+        self.out.lines.append(line)
+        self.out.source.append(src)
+
+    def _emit_join(self, items: list[tuple[str, int]]) -> None:
+        """Append items, not lengthening a blank run at the join."""
+        trailing = 0
+        for line in reversed(self.out.lines):
+            if line.strip():
+                break
+            trailing += 1
+        lead = 0
+        for line, _ in items:
+            if line.strip():
+                break
+            lead += 1
+        drop = min(trailing, lead)
+        if items and self.out.source and self.out.source[-1] >= 0 \
+                and items[0][1] == self.out.source[-1] + 1:
+            drop = 0  # the original continues where it left off
+        for line, src in items[drop:]:
+            self._emit(line, src)
+
+    def run(self) -> Output:
+        al = self.al
+        pts = [(0, 0)] + al.points() + [(len(self.s), len(self.o))]
+        for (a, b), (c, d) in zip(pts, pts[1:], strict=False):
+            if c == a and d == b:
+                continue
+            if c - a == 1 and d - b == 1 and al.match.get(a) == b:
+                self._emit(self.matched_line(a, b), b)
+                continue
+            self.gap(a, c, b, d)
+        return self.out
+
+    def gap(self, s0: int, s1: int, o0: int, o1: int) -> None:
+        kinds = self.s.kinds
+        marks = [i for i in range(s0, s1) if kinds[i] != CODE]
+        if not marks:
+            self._replace(s0, s1, o0, o1)
+            return
+        hard = [i for i in marks if kinds[i] == HARD]
+        if hard:
+            first, last = hard[0], hard[-1]
+            between = [i for i in range(first + 1, last) if kinds[i] == CODE and self.s.keys[i]]
+            if between:
+                self._floating(between)
+        else:
+            first = last = marks[0] if (s0 == 0 and o0 == 0 and self.fragment) else marks[-1]
+        a_idx = [i for i in range(s0, first) if kinds[i] == CODE]
+        b_idx = [i for i in range(last + 1, s1) if kinds[i] == CODE]
+        a_lines = [(self._line(i), -1) for i in a_idx]
+        b_lines = [(self._line(i), -1) for i in b_idx]
+        g_lines = [(self.o.lines[j], j) for j in range(o0, o1)]
+        self._check_headers(a_idx + b_idx)
+        self._check_balance(a_idx)
+        self._check_balance(b_idx)
+        clash = slot_clash([x for x, _ in a_lines], [x for x, _ in g_lines], at_start=True)
+        clash = clash or slot_clash([x for x, _ in b_lines], [x for x, _ in g_lines],
+                                    at_start=False)
+        if clash:
+            raise Refuse(clash)
+        if not hard and self.fragment and s0 == 0 and o0 == 0:
+            self._check_head_insert(b_idx, g_lines)
+        if b_idx and g_lines and s1 < len(self.s):
+            g_lines = self._attached_comments(b_idx, g_lines)
+        self._emit_join(a_lines)
+        self._emit_join(g_lines)
+        self._emit_join(b_lines)
+
+    def _line(self, si: int) -> str:
+        oi = self.al.match.get(si)
+        return self.matched_line(si, oi) if oi is not None else self.snippet_line(si)
+
+    def _replace(self, s0: int, s1: int, o0: int, o1: int) -> None:
+        added = 0
+        for i in range(s0, s1):
+            if self.s.kinds[i] == CODE:
+                self._emit(self._line(i), -1)
+                added += 1 if self.s.keys[i] else 0
+        if o1 > o0:
+            self.out.deleted.append((o0, o1, added))
+            at_head = s0 == 0 and o0 == 0
+            at_tail = s1 == len(self.s) and o1 == len(self.o)
+            if added == 0 and (at_head or at_tail):
+                self.out.head_tail.append((o0, o1))
+
+    # --- refusals -------------------------------------------------------------------------
+
+    def _floating(self, between: list[int]) -> None:
+        keys = self.s.keys
+        for i in between:
+            k = keys[i]
+            where = self.al.pos.get(k, [])
+            if len(where) > 1 and len(k) > 2 and any(c.isalnum() for c in k):
+                raise Refuse(f"anchor `{_short(k)}` appears {len(where)} times in the original")
+        raise Refuse(
+            f"`{_short(keys[between[0]])}` sits between two markers with no anchor in the "
+            "original"
+        )
+
+    def _check_headers(self, idx: list[int]) -> None:
+        """An inserted header whose body matches existing lines: a rename or re-wrap."""
+        for i in idx:
+            if i in self.al.match or not self.s.keys[i]:
+                continue
+            got = self.al.sb.end(i)
+            if got is None:
+                continue
+            end = got[0]
+            chunk = self.chunk_of[i]
+            body = [j for j in range(i + 1, end + 1) if j in self.al.match
+                    and self.chunk_of[j] == chunk
+                    and len(self.s.keys[j]) > 3 and any(c.isalnum() for c in self.s.keys[j])]
+            if body:
+                raise Refuse(
+                    f"`{_short(self.s.keys[i])}` is not in the original but its body is "
+                    "(renamed or re-wrapped?)"
+                )
+
+    def _check_balance(self, idx: list[int]) -> None:
+        """Lines inserted next to elided code must not close (or open) what they do not show."""
+        if not idx or self.lang in MARKDOWN:
+            return
+        keys = self.s.keys
+        code = [i for i in idx if keys[i]]
+        if code and all(is_closer(keys[i]) or is_trivial(keys[i]) for i in code) and any(
+            is_closer(keys[i]) for i in code
+        ):
+            raise Refuse(f"`{_short(keys[code[0]])}` next to elided code closes a block the "
+                         "snippet does not show")
+        depth = low = 0
+        for i in idx:
+            net, dip, _ = self.al.sb.info(i)
+            low = min(low, depth + dip)
+            depth += net
+        if depth != 0 or low < 0:
+            raise Refuse(f"inserted lines from `{_short(keys[code[0]])}` do not balance their "
+                         "brackets next to elided code")
+
+    def _check_head_insert(self, b_idx: list[int], g_lines: list[tuple[str, int]]) -> None:
+        if not any(line.strip() for line, _ in g_lines):
+            return
+        keys = self.s.keys
+        # a run of lines directly above the anchor (no blank, no marker between) is attached
+        k = len(b_idx)
+        nxt = b_idx[-1] + 1 if b_idx else 0
+        if b_idx and nxt < len(self.s) and nxt in self.al.match and keys[nxt]:
+            while k > 0 and keys[b_idx[k - 1]] and (
+                k == len(b_idx) or b_idx[k] == b_idx[k - 1] + 1
+            ):
+                k -= 1
+        loose = [keys[i] for i in b_idx[:k] if keys[i]]
+        if loose and any(import_like(x) for x in loose):
+            raise Refuse(
+                f"new code `{_short(loose[0])}` at the top of a fragment: unclear whether it "
+                "replaces or joins the existing header"
+            )
+
+    def _attached_comments(
+        self, b_idx: list[int], g_lines: list[tuple[str, int]]
+    ) -> list[tuple[str, int]]:
+        """A doc comment in B directly above the anchor replaces the original's one."""
+        keys = self.s.keys
+        k = len(b_idx)
+        while k > 0 and keys[b_idx[k - 1]] and is_comment(keys[b_idx[k - 1]], self.lang):
+            k -= 1
+        if k == len(b_idx):
+            return g_lines
+        if b_idx[-1] + 1 >= len(self.s) or b_idx[-1] + 1 not in self.al.match:
+            return g_lines
+        g = len(g_lines)
+        while g > 0 and g_lines[g - 1][0].strip() and is_comment(g_lines[g - 1][0].strip(),
+                                                                   self.lang):
+            g -= 1
+        if g == len(g_lines):
+            return g_lines
+        dropped = g_lines[g:]
+        self.out.deleted.append((dropped[0][1], dropped[-1][1] + 1, len(b_idx) - k))
+        return g_lines[:g]

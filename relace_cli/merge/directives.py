@@ -1,0 +1,132 @@
+"""Explicit removal comments: `// remove fetchLegacy()`, `# delete: class OldParser`.
+
+Only a comment standing alone between markers (or the snippet's ends) counts, so an ordinary
+comment such as `// remove trailing slash` above code is left alone. The target must name one
+definition of the original (function, method, class, variable, key or import): its whole block,
+with the comments and decorators directly above it, is deleted. Anything else abstains.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from relace_cli.markers import comment_body
+from relace_cli.merge.blocks import Blocks
+from relace_cli.merge.text import CODE, HARD, Doc, is_comment
+
+_DIRECTIVE = re.compile(
+    r"^(?:remove|delete|drop|removed|deleted)\b\s*:?\s*(?:the\s+)?"
+    r"(?:(?:unused|old|legacy|deprecated|obsolete)\s+)?"
+    r"(?:(?P<kind>function|method|class|import|field|property|variable|var|const|constant|def|"
+    r"fn|func|struct|enum|interface|type|key|section|test|route|rule|selector|block)\s+)?"
+    r"[`'\"]?(?P<name>[A-Za-z_$#.@][\w$.:@#-]*)(?:\(\))?[`'\"]?"
+    r"(?:\s+(?:function|method|class|import|field|property|variable|constant|block|"
+    r"entirely|completely|here))?\s*[.;]?$",
+    re.IGNORECASE,
+)
+
+
+@dataclass
+class Removals:
+    ranges: list[tuple[int, int]] = field(default_factory=list)  # original [o0, o1)
+
+    def __bool__(self) -> bool:
+        return bool(self.ranges)
+
+    def apply_to_original(self, orig: Doc) -> str:
+        gone = set()
+        for a, b in self.ranges:
+            gone.update(range(a, b))
+        lines: list[str] = []
+        for j, line in enumerate(orig.lines):
+            if j in gone:
+                continue
+            if not line.strip() and lines and not lines[-1].strip() and j - 1 in gone:
+                continue
+            lines.append(line)
+        while lines and not lines[-1].strip() and len(orig.lines) - 1 in gone:
+            lines.pop()
+        text = "\n".join(lines)
+        return text + "\n" if lines and orig.final_newline else text
+
+    def apply(self, out):  # type: ignore[no-untyped-def]
+        from relace_cli.merge.assemble import Output, Refuse
+
+        gone = set()
+        for a, b in self.ranges:
+            gone.update(range(a, b))
+        present = {src for src in out.source if src >= 0}
+        missing = [o for o in gone if o not in present]
+        if missing:
+            raise Refuse("a removal comment targets code that the snippet also rewrites")
+        new = Output(deleted=list(out.deleted), head_tail=list(out.head_tail))
+        for line, src in zip(out.lines, out.source, strict=True):
+            if src in gone:
+                continue
+            if not line.strip() and new.lines and not new.lines[-1].strip():
+                continue
+            new.lines.append(line)
+            new.source.append(src)
+        return new
+
+
+def find_removals(snip: Doc, orig: Doc, lang: str) -> Removals:
+    """Mark removal comments in *snip* as markers and resolve their targets in *orig*."""
+    found = Removals()
+    code = [i for i, k in enumerate(snip.keys) if k]
+    for n, i in enumerate(code):
+        if snip.kinds[i] != CODE or snip.keys[i] in orig.keys:
+            continue
+        body = comment_body(snip.keys[i])
+        if body is None:
+            continue
+        text = body.strip().strip("*").strip()
+        m = _DIRECTIVE.match(text)
+        if m is None:
+            continue
+        before = code[n - 1] if n > 0 else None
+        after = code[n + 1] if n + 1 < len(code) else None
+        alone = (before is None or snip.kinds[before] == HARD) and (
+            after is None or snip.kinds[after] == HARD)
+        if not alone:
+            continue
+        from relace_cli.merge.assemble import Refuse
+
+        target = _resolve(m.group("name"), (m.group("kind") or "").lower(), orig, lang)
+        if isinstance(target, str):
+            raise Refuse(target)
+        snip.kinds[i] = HARD
+        found.ranges.append(target)
+    return found
+
+
+def _resolve(name: str, kind: str, orig: Doc, lang: str) -> tuple[int, int] | str:
+    esc = re.escape(name.strip(".").split(".")[-1] if "." in name.strip(".") else name)
+    defs = re.compile(
+        rf"^(?:(?:export|default|pub|public|private|protected|static|async|abstract|final|"
+        rf"override|local|inline|const|let|var|val|readonly)\s+)*"
+        rf"(?:(?:def|function\*?|func|fn|class|struct|enum|interface|trait|type|module|sub)\s+)?"
+        rf"(?:\([^)]*\)\s*)?{esc}\s*(?:[(<:=\[{{]|$|\s+(?:=|extends|implements|\{{))"
+    )
+    hits = [j for j, k in enumerate(orig.keys) if k and defs.match(k)]
+    if kind == "import" or not hits:
+        imp = re.compile(rf"^(?:import|from|use|using|#include|require)\b.*\b{esc}\b")
+        imports = [j for j, k in enumerate(orig.keys) if imp.match(k)]
+        if kind == "import" or (not hits and imports):
+            hits = imports
+    if not hits:
+        return f"removal target `{name}` is not defined in the original"
+    if len(hits) > 1:
+        return f"removal target `{name}` appears {len(hits)} times in the original"
+    j = hits[0]
+    got = Blocks(orig, lang).end(j)
+    end = got[0] if got is not None else j
+    start = j
+    while start > 0:
+        k = orig.keys[start - 1]
+        if k and (is_comment(k, lang) or k.startswith("@")):
+            start -= 1
+        else:
+            break
+    return start, end + 1

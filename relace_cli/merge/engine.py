@@ -1,0 +1,192 @@
+"""Orchestration: classify the snippet, pick a mode, align, assemble, guard."""
+
+from __future__ import annotations
+
+from relace_cli.markers import is_marker
+from relace_cli.merge.align import Aligner, StructureConflict
+from relace_cli.merge.assemble import Assembler, Refuse
+from relace_cli.merge.blocks import Blocks
+from relace_cli.merge.directives import find_removals
+from relace_cli.merge.guards import distinctive, duplicated, leftover_marker
+from relace_cli.merge.text import CODE, HARD, PYTHONIC, SOFT, Doc, guess_language, indent_of, split
+
+# A merge that deletes more than this share of the original's non-blank lines, with no trace
+# of them anywhere in the snippet, is refused.
+MAX_LOST_SHARE = 0.4
+MIN_LOST_LINES = 4
+
+
+def merge_text(original: str, snippet: str, language: str | None) -> tuple[str, str]:
+    """(merged text, strategy); raises Refuse with a one-line reason."""
+    lang = guess_language(language, original, snippet)
+    olines, ofinal = split(original)
+    slines, _ = split(snippet)
+    orig = Doc(olines, ofinal)
+    snip = Doc(slines, False)
+    if not any(snip.keys):
+        raise Refuse("the snippet is empty")
+    orig_keys = set(orig.keys)
+    _classify(snip, orig_keys, lang)
+    removals = find_removals(snip, orig, lang)
+    if all(not k for k, kind in zip(snip.keys, snip.kinds, strict=True) if kind == CODE):
+        if not removals:
+            return original, "noop"
+        return removals.apply_to_original(orig), "removal"
+    has_markers = HARD in snip.kinds
+    if not any(orig.keys):
+        if has_markers:
+            raise Refuse("the original is empty but the snippet elides code with markers")
+        text = "\n".join(slines) + ("\n" if slines else "")
+        return text, "whole-file"
+    if has_markers:
+        mode = "markers"
+    elif _spans_whole(snip, orig):
+        mode = "whole-file"
+    else:
+        mode = "fragment"
+        snip = _with_soft_markers(snip, lang)
+    sb = Blocks(snip, lang)
+    ob = Blocks(orig, lang)
+    al = Aligner(snip, orig, sb, ob)
+    try:
+        al.run()
+    except StructureConflict as exc:
+        raise Refuse(str(exc)) from None
+    if not al.match:
+        raise Refuse("no line of the snippet matches the original")
+    out = Assembler(al, lang, fragment=mode == "fragment").run()
+    if removals:
+        out = removals.apply(out)
+    _guards(out, snip, orig, mode, ob, al)
+    lines = out.lines
+    text = "\n".join(lines)
+    if lines and (orig.final_newline or not original):
+        text += "\n"
+    return text, mode
+
+
+def _classify(snip: Doc, orig_keys: set[str], lang: str) -> None:
+    bare_ok = lang not in PYTHONIC and lang != ""
+    for i, line in enumerate(snip.lines):
+        key = snip.keys[i]
+        if not key:
+            continue
+        if is_marker(line):
+            # a marker-looking comment that the original has verbatim is ordinary code
+            if key in orig_keys and "..." not in key and "…" not in key:
+                continue
+            snip.kinds[i] = HARD
+        elif bare_ok and key in ("...", "…", "// ...", "[...]") and key not in orig_keys:
+            snip.kinds[i] = HARD
+
+
+def _spans_whole(snip: Doc, orig: Doc) -> bool:
+    """The snippet starts and ends where the original does: a complete new file."""
+    sk = [k for k in snip.keys if k]
+    ok = [k for k in orig.keys if k]
+    if not sk or not ok:
+        return False
+    return sk[0] == ok[0] and sk[-1] == ok[-1]
+
+
+def _with_soft_markers(snip: Doc, lang: str) -> Doc:
+    """A bare fragment: imply markers before, between and after its top-level units."""
+    keys = snip.keys
+    code = [i for i, k in enumerate(keys) if k]
+    base = min(indent_of(snip.lines[i]) for i in code)
+    blocks = Blocks(snip, lang)
+    cut_before: list[int] = []
+    block_until = -1
+    prev = -1
+    for i in code:
+        if indent_of(snip.lines[i]) == base and i > block_until:
+            if prev >= 0 and (i - prev > 1 or prev == block_until):
+                cut_before.append(prev + 1)
+            got = blocks.end(i)
+            if got is not None:
+                block_until = max(block_until, got[0])
+        prev = i
+    lines: list[str] = []
+    kinds: list[int] = []
+    cuts = set(cut_before)
+    lines.append("")
+    kinds.append(SOFT)
+    for i, line in enumerate(snip.lines):
+        if i in cuts:
+            lines.append("")
+            kinds.append(SOFT)
+        lines.append(line)
+        kinds.append(CODE)
+    lines.append("")
+    kinds.append(SOFT)
+    doc = Doc(lines, snip.final_newline)
+    doc.kinds = kinds
+    return doc
+
+
+def _guards(out, snip: Doc, orig: Doc, mode: str, ob: Blocks, al: Aligner) -> None:
+    snip_keys: dict[str, int] = {}
+    for k, kind in zip(snip.keys, snip.kinds, strict=True):
+        if kind == CODE:
+            snip_keys[k] = snip_keys.get(k, 0) + 1
+    # 1. pure deletions at the head or tail, of lines the snippet never mentions
+    if mode == "markers":
+        for o0, o1 in out.head_tail:
+            lost = [k for k in orig.keys[o0:o1] if k and k not in snip_keys]
+            if lost:
+                where = "starts" if o0 == 0 else "ends"
+                raise Refuse(
+                    f"the snippet {where} without a marker but would delete lines "
+                    f"{o0 + 1}-{o1} (`{lost[0][:50]}`...); add a marker to keep them"
+                )
+    # 2. a large share of the original lost without trace
+    lost_total = 0
+    for o0, o1, added in out.deleted:
+        lost = sum(1 for k in orig.keys[o0:o1] if k and k not in snip_keys)
+        lost_total += max(0, lost - added)
+        if mode == "fragment":
+            _fragment_block_loss(o0, o1, orig, ob, snip_keys)
+    nonblank = sum(1 for k in orig.keys if k)
+    if lost_total >= MIN_LOST_LINES and lost_total > MAX_LOST_SHARE * nonblank:
+        raise Refuse(
+            f"the merge would delete {lost_total} of {nonblank} lines that the snippet does "
+            "not account for"
+        )
+    # 3. markers left behind
+    new_lines = [line for line, src in zip(out.lines, out.source, strict=True) if src < 0]
+    reason = leftover_marker(new_lines, set(orig.keys))
+    if reason:
+        raise Refuse(reason)
+    # 4. duplicated distinctive lines (an anchor out of order, an ambiguous insertion)
+    inserted = {x.strip() for x in new_lines if distinctive(x.strip())}
+    if inserted:
+        orig_count: dict[str, int] = {}
+        for k in orig.keys:
+            if k in inserted:
+                orig_count[k] = orig_count.get(k, 0) + 1
+        out_keys = [x.strip() for x in out.lines]
+        reason = duplicated(out_keys, inserted, orig_count, snip_keys)
+        if reason:
+            for s, _o in al.dropped:
+                if snip.keys[s] in reason:
+                    raise Refuse(f"anchor `{snip.keys[s][:50]}` is out of order")
+            raise Refuse(reason)
+
+
+def _fragment_block_loss(o0: int, o1: int, orig: Doc, ob: Blocks, snip_keys: dict) -> None:
+    """A bare fragment that silently drops a whole definition of the original."""
+    for j in range(o0, o1):
+        k = orig.keys[j]
+        if not k or k in snip_keys:
+            continue
+        got = ob.end(j)
+        if got is None:
+            continue
+        end = got[0]
+        if end < o1 and end > j:
+            body = [x for x in orig.keys[j:end + 1] if x]
+            if body and not any(x in snip_keys for x in body if distinctive(x)):
+                raise Refuse(
+                    f"the fragment would delete `{k[:50]}` (lines {j + 1}-{end + 1}) without "
+                    "a marker or removal comment"
+                )

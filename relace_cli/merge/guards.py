@@ -1,0 +1,117 @@
+"""Checks that turn a doubtful merge into an abstention (each returns a reason or None)."""
+
+from __future__ import annotations
+
+import re
+
+from relace_cli.markers import is_marker
+from relace_cli.merge.text import indent_of, is_trivial
+
+_RETURN = re.compile(r"^(?:return|yield|raise|throw)\b")
+_DEF = re.compile(
+    r"^(?:export\s+)?(?:default\s+)?(?:pub(?:\([\w:]+\))?\s+)?(?:async\s+)?(?:static\s+)?"
+    r"(?:def|function\*?|func|fn|class|struct|interface|enum|trait|impl|type|module|macro_rules!)"
+    r"\s+([A-Za-z_$][\w$]*)"
+)
+_METHOD = re.compile(
+    r"^(?:(?:async|static|public|private|protected|override|get|set)\s+)*([A-Za-z_$][\w$]*)"
+    r"\s*\([^()]*\)\s*(?::\s*[\w<>\[\], .|]+)?\s*\{\s*$"
+)
+_ASSIGN = re.compile(
+    r"^(?:(?:const|let|var|val|final|static|export|readonly|private|public|local|my|our)\s+)*"
+    r"([A-Za-z_$@][\w$.\[\]'\"-]*)\s*(?::\s*[^=]+?)?\s*(?:=(?![=>])|:=)"
+)
+_KEY = re.compile(r"""^["']?([A-Za-z_$@][\w$.@/-]*)["']?\s*:(?:\s|$)""")
+_TAG = re.compile(r"^<([A-Za-z][\w.:-]*)")
+_IMPORT = re.compile(
+    r"^(?:import\b|from\s+\S+\s+import\b|#\s*include\b|use\s|using\s|require\b|package\s|"
+    r"(?:const|let|var)\s+.*=\s*require\()"
+)
+_ALNUM = re.compile(r"[^\W_]")
+_NOT_KEYS = frozenset("else elif try except finally default case if for while with do".split())
+
+
+def import_like(key: str) -> bool:
+    return _IMPORT.match(key) is not None
+
+
+def slot_key(key: str) -> str | None:
+    """What a line defines or sets: `def:load`, `set:version`, `return`; None otherwise."""
+    if not key or is_trivial(key):
+        return None
+    if _RETURN.match(key):
+        return "return"
+    m = _DEF.match(key) or _METHOD.match(key)
+    if m:
+        name = m.group(1)
+        if name in _NOT_KEYS or name in ("if", "for", "while", "switch", "catch"):
+            return None
+        return "def:" + name
+    m = _TAG.match(key)
+    if m:
+        return "tag:" + m.group(1).lower()
+    m = _ASSIGN.match(key)
+    if m:
+        return "set:" + m.group(1)
+    m = _KEY.match(key)
+    if m and m.group(1) not in _NOT_KEYS:
+        return "set:" + m.group(1)
+    return None
+
+
+def slot_clash(new: list[str], kept: list[str], at_start: bool) -> str | None:
+    """Inserted lines next to kept (elided) ones that set the same name at the same depth.
+
+    `version: 2` written before a marker that keeps `version: 1` is more likely a replacement
+    than an addition, and the snippet does not say which: abstain.
+    """
+    code = [x for x in new if x.strip()]
+    if not code:
+        return None
+    base = min(indent_of(x) for x in code)
+    top = [x.strip() for x in code if indent_of(x) == base]
+    near = [x for x in kept if x.strip()]
+    near = near[: len(top) + 2] if at_start else near[-(len(top) + 2):]
+    theirs = {}
+    for x in near:
+        if indent_of(x) == base:
+            k = slot_key(x.strip())
+            if k:
+                theirs[k] = x.strip()
+    for x in top:
+        k = slot_key(x)
+        if k and k in theirs and theirs[k] != x:
+            return (f"`{_short(x)}` may replace `{_short(theirs[k])}` next to elided code; "
+                    "the snippet does not say")
+    return None
+
+
+def duplicated(out_keys: list[str], inserted: set[str], orig_count: dict[str, int],
+               snip_count: dict[str, int]) -> str | None:
+    """A distinctive line that the merge would repeat more often than either input has it."""
+    if not inserted:
+        return None
+    counts: dict[str, int] = {}
+    for k in out_keys:
+        if k in inserted:
+            counts[k] = counts.get(k, 0) + 1
+    for k, n in counts.items():
+        if orig_count.get(k, 0) == 1 and n > max(1, snip_count.get(k, 0)):
+            return f"line `{_short(k)}` would appear {n} times (anchor out of order?)"
+    return None
+
+
+def leftover_marker(new_lines: list[str], orig_keys: set[str]) -> str | None:
+    for line in new_lines:
+        k = line.strip()
+        if k and k not in orig_keys and is_marker(line):
+            return f"the result would keep the marker `{_short(k)}`"
+    return None
+
+
+def distinctive(key: str) -> bool:
+    return len(key) >= 6 and not is_trivial(key) and len(_ALNUM.findall(key)) >= 4
+
+
+def _short(text: str, width: int = 60) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
