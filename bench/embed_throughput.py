@@ -59,8 +59,10 @@ def make_handler(stats: Stats, latency: float) -> type[BaseHTTPRequestHandler]:
                 stats.max_active = max(stats.max_active, stats.active)
                 stats.connections.add(self.client_address)
             time.sleep(latency)
-            results = [{"index": i, "embedding": [0.5, -0.25, float(len(text) % 7)]}
-                       for i, text in enumerate(body["input"])]
+            results = [
+                {"index": i, "embedding": [0.5, -0.25, float(len(text) % 7)]}
+                for i, text in enumerate(body["input"])
+            ]
             data = json.dumps({"results": results, "usage": {"total_tokens": 1}}).encode()
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
@@ -84,9 +86,11 @@ def relace_command() -> list[str]:
     return [found] if found else [sys.executable, "-m", "relace_cli"]
 
 
-PEAK = ("import resource, subprocess, sys; p = subprocess.run(sys.argv[1:], stdin=sys.stdin, "
-        "stdout=sys.stdout); sys.stderr.write(f'PEAK_KB {resource.getrusage("
-        "resource.RUSAGE_CHILDREN).ru_maxrss}\\n'); sys.exit(p.returncode)")
+PEAK = (
+    "import resource, subprocess, sys; p = subprocess.run(sys.argv[1:], stdin=sys.stdin, "
+    "stdout=sys.stdout); sys.stderr.write(f'PEAK_KB {resource.getrusage("
+    "resource.RUSAGE_CHILDREN).ru_maxrss}\\n'); sys.exit(p.returncode)"
+)
 
 
 def run_once(n: int, batch: int, jobs: int, latency: float) -> dict[str, float]:
@@ -102,19 +106,40 @@ def run_once(n: int, batch: int, jobs: int, latency: float) -> dict[str, float]:
                 for i in range(n):
                     fh.write(f"def f{i}(x): return x * {i}\n")
             env = {k: v for k, v in os.environ.items() if not k.startswith("RELACE_")}
-            env.update({"RELACE_API_KEY": KEY, "RELACE_CONFIG_DIR": str(Path(tmp, "c")),
-                        "RELACE_EMBED_URL": f"http://127.0.0.1:{server.server_address[1]}"})
+            env.update(
+                {
+                    "RELACE_API_KEY": KEY,
+                    "RELACE_CONFIG_DIR": str(Path(tmp, "c")),
+                    "RELACE_EMBED_URL": f"http://127.0.0.1:{server.server_address[1]}",
+                }
+            )
             out_path = Path(tmp, "out.jsonl")
             with inputs.open("rb") as stdin, out_path.open("wb") as stdout:
                 proc = subprocess.run(
-                    [sys.executable, "-c", PEAK, *relace_command(), "embed", "--lines",
-                     "--batch-size", str(batch), "--jobs", str(jobs)],
-                    stdin=stdin, stdout=stdout, stderr=subprocess.PIPE, env=env, timeout=600)
+                    [
+                        sys.executable,
+                        "-c",
+                        PEAK,
+                        *relace_command(),
+                        "embed",
+                        "--lines",
+                        "--batch-size",
+                        str(batch),
+                        "--jobs",
+                        str(jobs),
+                    ],
+                    stdin=stdin,
+                    stdout=stdout,
+                    stderr=subprocess.PIPE,
+                    env=env,
+                    timeout=600,
+                )
             err = proc.stderr.decode()
             if proc.returncode != 0:
                 raise SystemExit(f"bench: relace embed failed ({proc.returncode}): {err[-800:]}")
-            peak_kb = float(next(line.split()[1] for line in err.splitlines()
-                                 if line.startswith("PEAK_KB")))
+            peak_kb = float(
+                next(line.split()[1] for line in err.splitlines() if line.startswith("PEAK_KB"))
+            )
             rows = 0
             with out_path.open() as fh:
                 for expected, line in enumerate(fh):
@@ -130,9 +155,15 @@ def run_once(n: int, batch: int, jobs: int, latency: float) -> dict[str, float]:
     assert stats.first is not None and stats.last is not None
     ideal = math.ceil(math.ceil(n / batch) / jobs) * latency
     span = stats.last - stats.first
-    return {"span": span, "ideal": ideal, "efficiency": ideal / span, "requests": stats.requests,
-            "max_active": stats.max_active, "connections": len(stats.connections),
-            "peak_mb": peak_kb / 1024}
+    return {
+        "span": span,
+        "ideal": ideal,
+        "efficiency": ideal / span,
+        "requests": stats.requests,
+        "max_active": stats.max_active,
+        "connections": len(stats.connections),
+        "peak_mb": peak_kb / 1024,
+    }
 
 
 def main() -> int:
@@ -141,23 +172,32 @@ def main() -> int:
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--jobs", type=int, default=4)
     parser.add_argument("--latency", type=float, default=0.05)
-    parser.add_argument("--memory-check", action="store_true",
-                        help="also run 10x the inputs and compare peak memory")
+    parser.add_argument(
+        "--memory-check",
+        action="store_true",
+        help="also run 10x the inputs and compare peak memory",
+    )
     args = parser.parse_args()
     r = run_once(args.inputs, args.batch_size, args.jobs, args.latency)
-    print(f"{args.inputs} inputs, batch {args.batch_size}, jobs {args.jobs}, "
-          f"{args.latency * 1000:.0f} ms/request: {r['requests']} requests, "
-          f"at most {r['max_active']} in flight over {r['connections']} connections, "
-          f"peak memory {r['peak_mb']:.1f} MB")
+    print(
+        f"{args.inputs} inputs, batch {args.batch_size}, jobs {args.jobs}, "
+        f"{args.latency * 1000:.0f} ms/request: {r['requests']} requests, "
+        f"at most {r['max_active']} in flight over {r['connections']} connections, "
+        f"peak memory {r['peak_mb']:.1f} MB"
+    )
     ok = r["efficiency"] >= 0.9
-    summary = (f"embed throughput: span {r['span']:.3f} s vs ideal {r['ideal']:.3f} s = "
-               f"{r['efficiency'] * 100:.1f}% of ideal (target >= 90%)")
+    summary = (
+        f"embed throughput: span {r['span']:.3f} s vs ideal {r['ideal']:.3f} s = "
+        f"{r['efficiency'] * 100:.1f}% of ideal (target >= 90%)"
+    )
     if args.memory_check:
         big = run_once(args.inputs * 10, args.batch_size, args.jobs, args.latency)
         growth = big["peak_mb"] / r["peak_mb"]
         ok &= growth < 1.5
-        summary += (f"; peak memory {r['peak_mb']:.1f} MB at {args.inputs} vs "
-                    f"{big['peak_mb']:.1f} MB at {args.inputs * 10} inputs ({growth:.2f}x)")
+        summary += (
+            f"; peak memory {r['peak_mb']:.1f} MB at {args.inputs} vs "
+            f"{big['peak_mb']:.1f} MB at {args.inputs * 10} inputs ({growth:.2f}x)"
+        )
     print(summary + (" -> ok" if ok else " -> MISSED"))
     return 0 if ok else 1
 

@@ -50,18 +50,18 @@ if __name__ == "__main__":
     app()
 '''
 
-SAMPLE = '''def greet(name):
+SAMPLE = """def greet(name):
     return "Hello, " + name
 
 
 def farewell(name):
     return "Goodbye, " + name
-'''
-SNIPPET = '''# ... existing code ...
+"""
+SNIPPET = """# ... existing code ...
 
 def farewell(name):
     return f"Goodbye, {name}!"
-'''
+"""
 
 
 def relace_command() -> list[str]:
@@ -74,8 +74,14 @@ def relace_command() -> list[str]:
 
 def time_once(cmd: list[str], cwd: str) -> float:
     start = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                          stderr=subprocess.PIPE, env=ENV)
+    proc = subprocess.run(
+        cmd,
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=ENV,
+    )
     elapsed = time.perf_counter() - start
     if proc.returncode != 0:
         raise SystemExit(f"bench: {' '.join(cmd)} failed: {proc.stderr.decode()[-500:]}")
@@ -105,11 +111,19 @@ def main() -> int:
             "min_help": [py, str(app), "--help"],
             "help": [*relace, "--help"],
             "min_cat": [py, str(app), "cat", str(sample)],
-            "apply": [*relace, "apply", str(sample), "--engine", "local", "--stdout",
-                      "-e", SNIPPET],
+            "apply": [
+                *relace,
+                "apply",
+                str(sample),
+                "--engine",
+                "local",
+                "--stdout",
+                "-e",
+                SNIPPET,
+            ],
         }
         times: dict[str, list[float]] = {name: [] for name in commands}
-        for name, cmd in commands.items():  # warm the caches (.pyc, page cache)
+        for cmd in commands.values():  # warm the caches (.pyc, page cache)
             time_once(cmd, tmp)
         for _ in range(args.runs):  # interleaved, so drift hits every command alike
             for name, cmd in commands.items():
@@ -118,18 +132,25 @@ def main() -> int:
     rows = [
         ("relace --version / python -c pass", med["version"] / med["bare"], 2.5),
         ("relace --help / minimal Typer --help", med["help"] / med["min_help"], 1.25),
-        ("relace apply --engine local --stdout / minimal Typer cat",
-         med["apply"] / med["min_cat"], 1.5),
+        (
+            "relace apply --engine local --stdout / minimal Typer cat",
+            med["apply"] / med["min_cat"],
+            1.5,
+        ),
     ]
-    print(f"medians of {args.runs} interleaved runs (ms): "
-          + ", ".join(f"{name} {value * 1000:.1f}" for name, value in med.items()))
+    print(
+        f"medians of {args.runs} interleaved runs (ms): "
+        + ", ".join(f"{name} {value * 1000:.1f}" for name, value in med.items())
+    )
     ok = True
     for label, ratio, target in rows:
         passed = ratio <= target
         ok &= passed
         print(f"  {label:<58} {ratio:5.2f}x  (target <= {target}x) {'ok' if passed else 'MISSED'}")
-    print(f"startup: version {rows[0][1]:.2f}x, help {rows[1][1]:.2f}x, "
-          f"local apply {rows[2][1]:.2f}x -> {'all targets met' if ok else 'target missed'}")
+    print(
+        f"startup: version {rows[0][1]:.2f}x, help {rows[1][1]:.2f}x, "
+        f"local apply {rows[2][1]:.2f}x -> {'all targets met' if ok else 'target missed'}"
+    )
     return 0 if ok else 1
 
 

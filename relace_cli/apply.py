@@ -114,7 +114,9 @@ def run(
 ) -> Outcome:
     """Merge, guard and encode; raise a RelaceError (exit 2/3/4) instead of any bad result."""
     if not req.snippet.strip():
-        raise InputError("the snippet is empty", hint="pass it as SNIPPET, with -e TEXT, or on stdin")
+        raise InputError(
+            "the snippet is empty", hint="pass it as SNIPPET, with -e TEXT, or on stdin"
+        )
     snippet = req.snippet.replace("\r\n", "\n").replace("\r", "\n")
     source = load_source(req, stdin=stdin)
     language = language_of(req.path, req.language)
@@ -180,22 +182,34 @@ def _remote(
     with client:  # type: ignore[attr-defined]
         if settings.apply_protocol == "openai":
             result = api.apply_openai(
-                client, settings.apply_url, model=settings.apply_model or "auto",
-                initial_code=original, edit_snippet=snippet, instruction=req.instruction,
+                client,
+                settings.apply_url,
+                model=settings.apply_model or "auto",
+                initial_code=original,
+                edit_snippet=snippet,
+                instruction=req.instruction,
             )
             return _lf(result.merged), dict(result.usage)
         if req.stream_to is not None:
             chunks: list[str] = []
             for chunk in api.apply_code_stream(
-                client, settings.apply_url, initial_code=original, edit_snippet=snippet,
-                model=settings.apply_model, instruction=req.instruction,
+                client,
+                settings.apply_url,
+                initial_code=original,
+                edit_snippet=snippet,
+                model=settings.apply_model,
+                instruction=req.instruction,
             ):
                 chunks.append(chunk)
                 req.stream_to(chunk)
             return _lf("".join(chunks)), {}
         result = api.apply_code(
-            client, settings.apply_url, initial_code=original, edit_snippet=snippet,
-            model=settings.apply_model, instruction=req.instruction,
+            client,
+            settings.apply_url,
+            initial_code=original,
+            edit_snippet=snippet,
+            model=settings.apply_model,
+            instruction=req.instruction,
         )
         return _lf(result.merged), dict(result.usage)
 
@@ -204,8 +218,11 @@ def make_client(settings: Settings, *, notify: Notify | None = None, pool_size: 
     from relace_cli import api
 
     return api.Client(
-        settings.api_key, timeout=settings.timeout, max_retries=settings.max_retries,
-        on_retry=notify, pool_size=pool_size,
+        settings.api_key,
+        timeout=settings.timeout,
+        max_retries=settings.max_retries,
+        on_retry=notify,
+        pool_size=pool_size,
     )
 
 
@@ -224,8 +241,9 @@ def _guard(
 ) -> str:
     from relace_cli.guards import check_merge
 
-    checked = check_merge(source.text, merged, snippet, language=language, remote=remote,
-                          disabled=req.disabled_guards)
+    checked = check_merge(
+        source.text, merged, snippet, language=language, remote=remote, disabled=req.disabled_guards
+    )
     notes.extend(checked.notes)
     _enforce(checked.failures, req, notes)
     return checked.text

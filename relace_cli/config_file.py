@@ -44,11 +44,14 @@ def load(path: Path | None = None) -> dict[str, Any]:
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
-        raise ConfigError(f"config file {path} is not valid UTF-8",
-                          hint="fix it or delete it (relace config path shows where it is)") from None
+        raise ConfigError(
+            f"config file {path} is not valid UTF-8",
+            hint="fix it or delete it (relace config path shows where it is)",
+        ) from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"config file {path} is malformed TOML: {exc}",
-                          hint="fix that line or delete the file") from None
+        raise ConfigError(
+            f"config file {path} is malformed TOML: {exc}", hint="fix that line or delete the file"
+        ) from None
     profiles = data.get("profiles", {})
     if not isinstance(profiles, dict) or not all(isinstance(v, dict) for v in profiles.values()):
         raise ConfigError(f"config file {path}: [profiles] must hold tables like [profiles.NAME]")
@@ -63,8 +66,9 @@ def permission_warning(path: Path | None = None) -> str | None:
     except OSError:
         return None
     if mode & 0o077:
-        return (f"warning: {path} is accessible by other users (mode {mode:o}); "
-                f"run: chmod 600 {path}")
+        return (
+            f"warning: {path} is accessible by other users (mode {mode:o}); run: chmod 600 {path}"
+        )
     return None
 
 

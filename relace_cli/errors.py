@@ -51,9 +51,7 @@ class ApiError(RelaceError):
 
     exit_code = API
 
-    def __init__(
-        self, message: str, *, status: int | None = None, hint: str | None = None
-    ) -> None:
+    def __init__(self, message: str, *, status: int | None = None, hint: str | None = None) -> None:
         super().__init__(message, hint=hint)
         self.status = status
 

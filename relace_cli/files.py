@@ -68,10 +68,12 @@ def decode(raw: bytes, *, path: str = STDIN, encoding: str | None = None) -> tup
             if raw.startswith(mark) and codecs.lookup(name).name == codecs.lookup(enc).name:
                 bom = mark
                 break
-    body = raw[len(bom):]
+    body = raw[len(bom) :]
     if enc is None:
         if b"\x00" in body[:_SNIFF]:
-            raise InputError(f"{_name(path)} looks binary (it contains NUL bytes); refusing to edit it")
+            raise InputError(
+                f"{_name(path)} looks binary (it contains NUL bytes); refusing to edit it"
+            )
         enc = _declared_encoding(body) or "utf-8"
     try:
         codecs.lookup(enc)
@@ -85,7 +87,9 @@ def decode(raw: bytes, *, path: str = STDIN, encoding: str | None = None) -> tup
             hint="if it is text in another encoding, pass --encoding, e.g. --encoding latin-1",
         ) from None
     if "\x00" in text[:_SNIFF]:
-        raise InputError(f"{_name(path)} looks binary (it contains NUL characters); refusing to edit it")
+        raise InputError(
+            f"{_name(path)} looks binary (it contains NUL characters); refusing to edit it"
+        )
     return text, enc, bom
 
 
@@ -161,8 +165,16 @@ def read_source(path: str, *, encoding: str | None = None, stdin: bytes | None =
 
 def new_source(path: str, *, encoding: str | None = None) -> Source:
     """A Source for a file that does not exist yet (UTF-8, LF unless told otherwise)."""
-    return Source(path=path, text="", raw=b"", encoding=encoding or "utf-8", bom=b"",
-                  newline="\n", mode=None, exists=False)
+    return Source(
+        path=path,
+        text="",
+        raw=b"",
+        encoding=encoding or "utf-8",
+        bom=b"",
+        newline="\n",
+        mode=None,
+        exists=False,
+    )
 
 
 def encode(src: Source, merged: str) -> bytes:
@@ -172,7 +184,7 @@ def encode(src: Source, merged: str) -> bytes:
     line alignment get their original ending back, so files with mixed endings keep them.
     New lines take the dominant ending. Raises InputError if the text cannot be encoded.
     """
-    original = src.raw[len(src.bom):].decode(src.encoding) if src.raw else ""
+    original = src.raw[len(src.bom) :].decode(src.encoding) if src.raw else ""
     nl = src.newline
     if not original or _uniform(original, nl):
         body = merged if nl == "\n" else merged.replace("\n", nl)
@@ -181,7 +193,7 @@ def encode(src: Source, merged: str) -> bytes:
     try:
         return src.bom + body.encode(src.encoding)
     except UnicodeEncodeError as exc:
-        bad = exc.object[exc.start:exc.end]
+        bad = exc.object[exc.start : exc.end]
         raise InputError(
             f"the merged text has characters {bad!r} that {src.encoding} cannot encode",
             hint="the file was left untouched",
@@ -206,7 +218,7 @@ def _restore_endings(original: str, merged: str, nl: str) -> str:
     import difflib
 
     orig_lines = original.splitlines(keepends=True)
-    endings = [line[len(line.rstrip("\r\n")):] or nl for line in orig_lines]
+    endings = [line[len(line.rstrip("\r\n")) :] or nl for line in orig_lines]
     new_lines = merged.split("\n")
     trailing = merged.endswith("\n")
     if trailing:
@@ -263,8 +275,9 @@ def write_atomic(path: str, data: bytes, *, mode: int | None = None) -> None:
             umask = os.umask(0)
             os.umask(umask)
             mode = 0o666 & ~umask
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(real)}.", suffix=".relace-tmp",
-                               dir=directory)
+    fd, tmp = tempfile.mkstemp(
+        prefix=f".{os.path.basename(real)}.", suffix=".relace-tmp", dir=directory
+    )
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)

@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from relace_cli.errors import GUARD_NAMES  # noqa: F401  (re-exported)
 from relace_cli.markers import is_marker
 
-
 # Truncation: refuse when more than max(TRUNC_MIN_LINES, TRUNC_SHARE * original) meaningful
 # lines vanish that the snippet does not account for (or that many snippet lines are lost).
 TRUNC_MIN_LINES = 5

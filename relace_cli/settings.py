@@ -77,9 +77,15 @@ KEYS: dict[str, Key] = {
         Key("embed_model", "relace-embed-v1", _text, "embedding model name"),
         Key("timeout", 60.0, _positive_float, "read timeout in seconds"),
         Key("max_retries", 2, _retries, "retries on network errors, 408/409/423/429/5xx"),
-        Key("engine", "auto", _choice("auto", "local", "remote"), "merge engine: auto|local|remote"),
-        Key("apply_protocol", "relace", _choice("relace", "openai"),
-            "apply API: relace (native) or openai (chat/completions)"),
+        Key(
+            "engine", "auto", _choice("auto", "local", "remote"), "merge engine: auto|local|remote"
+        ),
+        Key(
+            "apply_protocol",
+            "relace",
+            _choice("relace", "openai"),
+            "apply API: relace (native) or openai (chat/completions)",
+        ),
     )
 }
 
@@ -92,8 +98,7 @@ def canonical_key(name: str) -> str:
     """'api-key' -> 'api_key'; ConfigError listing the valid keys for anything unknown."""
     key = name.strip().lower().replace("-", "_")
     if key not in KEYS:
-        raise ConfigError(f"unknown config key {name!r}",
-                          hint="valid keys: " + ", ".join(KEYS))
+        raise ConfigError(f"unknown config key {name!r}", hint="valid keys: " + ", ".join(KEYS))
     return key
 
 
@@ -129,8 +134,7 @@ class Settings:
         if not self.api_key:
             raise ConfigError(
                 "no API key: the remote engine needs one",
-                hint="set RELACE_API_KEY or run `relace config set api_key`; "
-                "or use --engine local",
+                hint="set RELACE_API_KEY or run `relace config set api_key`; or use --engine local",
             )
         return self.api_key
 
@@ -150,8 +154,10 @@ def resolve(
     if file_data is None:
         file_data = config_file.load()
     if profile and profile not in file_data.get("profiles", {}):
-        raise ConfigError(f"no profile named {profile!r} in {config_file.config_path()}",
-                          hint="create it with `relace --profile NAME config set KEY VALUE`")
+        raise ConfigError(
+            f"no profile named {profile!r} in {config_file.config_path()}",
+            hint="create it with `relace --profile NAME config set KEY VALUE`",
+        )
     table = config_file.section(dict(file_data), profile)
     values: dict[str, Any] = {}
     sources: dict[str, str] = {}

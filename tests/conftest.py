@@ -42,8 +42,13 @@ Run = Callable[..., Result]
 def relace(tmp_path: Path) -> Run:
     """Run the real CLI in a subprocess (stdin closed unless `input` is given, as in CI)."""
 
-    def run(*args: str, input: bytes | str | None = None, env: dict[str, str] | None = None,
-            cwd: Path | None = None, timeout: float = 60) -> Result:
+    def run(
+        *args: str,
+        input: bytes | str | None = None,
+        env: dict[str, str] | None = None,
+        cwd: Path | None = None,
+        timeout: float = 60,
+    ) -> Result:
         full_env = dict(os.environ)
         full_env.update(env or {})
         data = input.encode() if isinstance(input, str) else input

@@ -22,15 +22,20 @@ USAGE = {"prompt_tokens": 40, "completion_tokens": 20, "total_tokens": 60}
 
 
 def remote_env(server_url: str, **extra: str) -> dict[str, str]:
-    env = {"RELACE_API_KEY": KEY, "RELACE_APPLY_URL": server_url.rstrip("/"),
-           "RELACE_MAX_RETRIES": "0", "RELACE_TIMEOUT": "5"}
+    env = {
+        "RELACE_API_KEY": KEY,
+        "RELACE_APPLY_URL": server_url.rstrip("/"),
+        "RELACE_MAX_RETRIES": "0",
+        "RELACE_TIMEOUT": "5",
+    }
     env.update(extra)
     return env
 
 
 def serve_merge(httpserver: HTTPServer, merged: str = MERGED, status: int = 200) -> None:
     httpserver.expect_request("/v1/code/apply", method="POST").respond_with_json(
-        {"mergedCode": merged, "usage": USAGE}, status=status)
+        {"mergedCode": merged, "usage": USAGE}, status=status
+    )
 
 
 def assert_clean_failure(r, code: int, path: Path, before: bytes, mode: int | None = None) -> None:  # type: ignore[no-untyped-def]
@@ -58,17 +63,31 @@ def test_remote_apply_sends_exact_request_and_writes_in_place(
 
     def handler(request: WRequest) -> Response:
         seen.append(request)
-        return Response(json.dumps({"mergedCode": MERGED, "usage": USAGE}),
-                        content_type="application/json")
+        return Response(
+            json.dumps({"mergedCode": MERGED, "usage": USAGE}), content_type="application/json"
+        )
 
     httpserver.expect_request("/v1/code/apply", method="POST").respond_with_handler(handler)
-    r = relace("apply", str(pyfile), "--edit", SNIPPET, "-i", "return 3 from b",
-               "--engine", "remote", env=remote_env(httpserver.url_for("/")))
+    r = relace(
+        "apply",
+        str(pyfile),
+        "--edit",
+        SNIPPET,
+        "-i",
+        "return 3 from b",
+        "--engine",
+        "remote",
+        env=remote_env(httpserver.url_for("/")),
+    )
     assert r.code == 0, r
     assert pyfile.read_text() == MERGED
     (req,) = seen
-    assert json.loads(req.data) == {"initial_code": ORIGINAL, "edit_snippet": SNIPPET,
-                                    "instruction": "return 3 from b", "stream": False}
+    assert json.loads(req.data) == {
+        "initial_code": ORIGINAL,
+        "edit_snippet": SNIPPET,
+        "instruction": "return 3 from b",
+        "stream": False,
+    }
     assert req.headers["Authorization"] == f"Bearer {KEY}"
     assert req.headers["Content-Type"] == "application/json"
     assert req.headers["User-Agent"].startswith("relace-cli/")
@@ -78,22 +97,41 @@ def test_remote_apply_sends_exact_request_and_writes_in_place(
 
 def test_model_flag_is_sent(relace: Run, httpserver: HTTPServer, pyfile: Path) -> None:
     serve_merge(httpserver)
-    r = relace("apply", str(pyfile), "-e", SNIPPET, "--engine", "remote", "--model", "relace-apply-3",
-               env=remote_env(httpserver.url_for("/")))
+    r = relace(
+        "apply",
+        str(pyfile),
+        "-e",
+        SNIPPET,
+        "--engine",
+        "remote",
+        "--model",
+        "relace-apply-3",
+        env=remote_env(httpserver.url_for("/")),
+    )
     assert r.code == 0, r
     (req, _resp) = httpserver.log[0]
     assert json.loads(req.data)["model"] == "relace-apply-3"
 
 
-@pytest.mark.parametrize("status", [400, 401, 403, 404, 405, 409, 413, 422, 423, 429, 500, 502, 503])
+@pytest.mark.parametrize(
+    "status", [400, 401, 403, 404, 405, 409, 413, 422, 423, 429, 500, 502, 503]
+)
 def test_every_error_status_exits_3_and_leaves_file_identical(
     relace: Run, httpserver: HTTPServer, pyfile: Path, status: int
 ) -> None:
     httpserver.expect_request("/v1/code/apply").respond_with_json(
-        {"error": f"server says {status}"}, status=status)
+        {"error": f"server says {status}"}, status=status
+    )
     before = pyfile.read_bytes()
-    r = relace("apply", str(pyfile), "-e", SNIPPET, "--engine", "remote",
-               env=remote_env(httpserver.url_for("/")))
+    r = relace(
+        "apply",
+        str(pyfile),
+        "-e",
+        SNIPPET,
+        "--engine",
+        "remote",
+        env=remote_env(httpserver.url_for("/")),
+    )
     assert_clean_failure(r, 3, pyfile, before)
     assert str(status) in r.stderr and f"server says {status}" in r.stderr
     advice = {401: "relace config", 403: "relace config", 400: "128k", 429: "rate limit"}
@@ -104,16 +142,31 @@ def test_every_error_status_exits_3_and_leaves_file_identical(
 @pytest.mark.parametrize(
     ("name", "handler"),
     [
-        ("html", raw_reply(b"HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/html\r\n"
-                           b"Content-Length: 27\r\nConnection: close\r\n\r\n<html><h1>oops</h1></html>\n")),
-        ("html200", raw_reply(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
-                              b"Content-Length: 13\r\nConnection: close\r\n\r\n<html></html>")),
+        (
+            "html",
+            raw_reply(
+                b"HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/html\r\n"
+                b"Content-Length: 27\r\nConnection: close\r\n\r\n<html><h1>oops</h1></html>\n"
+            ),
+        ),
+        (
+            "html200",
+            raw_reply(
+                b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
+                b"Content-Length: 13\r\nConnection: close\r\n\r\n<html></html>"
+            ),
+        ),
         ("empty", raw_reply(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")),
         ("no-merged", json_reply(200, {"usage": USAGE})),
         ("not-string", json_reply(200, {"mergedCode": 42})),
         ("204", raw_reply(b"HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n")),
-        ("truncated", raw_reply(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                                b"Content-Length: 500\r\nConnection: close\r\n\r\n{\"mergedCode\": \"de")),
+        (
+            "truncated",
+            raw_reply(
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                b'Content-Length: 500\r\nConnection: close\r\n\r\n{"mergedCode": "de'
+            ),
+        ),
         ("dropped", drop),
         ("timeout", sleepy(3)),
     ],
@@ -123,26 +176,43 @@ def test_malformed_responses_and_timeouts_exit_3(
 ) -> None:  # type: ignore[no-untyped-def]
     before = pyfile.read_bytes()
     with RawServer(handler) as server:
-        r = relace("apply", str(pyfile), "-e", SNIPPET, "--engine", "remote",
-                   env=remote_env(server.url, RELACE_TIMEOUT="0.5"))
+        r = relace(
+            "apply",
+            str(pyfile),
+            "-e",
+            SNIPPET,
+            "--engine",
+            "remote",
+            env=remote_env(server.url, RELACE_TIMEOUT="0.5"),
+        )
     assert_clean_failure(r, 3, pyfile, before)
 
 
 def test_connection_refused_exits_3(relace: Run, pyfile: Path) -> None:
     before = pyfile.read_bytes()
-    r = relace("apply", str(pyfile), "-e", SNIPPET, "--engine", "remote",
-               env=remote_env(closed_port_url()))
+    r = relace(
+        "apply", str(pyfile), "-e", SNIPPET, "--engine", "remote", env=remote_env(closed_port_url())
+    )
     assert_clean_failure(r, 3, pyfile, before)
     assert "127.0.0.1" in r.stderr
 
 
 def test_429_then_success_is_retried(relace: Run, httpserver: HTTPServer, pyfile: Path) -> None:
     httpserver.expect_ordered_request("/v1/code/apply").respond_with_json(
-        {"error": "slow down"}, status=429, headers={"Retry-After": "0"})
+        {"error": "slow down"}, status=429, headers={"Retry-After": "0"}
+    )
     httpserver.expect_ordered_request("/v1/code/apply").respond_with_json(
-        {"mergedCode": MERGED, "usage": USAGE})
-    r = relace("apply", str(pyfile), "-e", SNIPPET, "--engine", "remote",
-               env=remote_env(httpserver.url_for("/"), RELACE_MAX_RETRIES="2"))
+        {"mergedCode": MERGED, "usage": USAGE}
+    )
+    r = relace(
+        "apply",
+        str(pyfile),
+        "-e",
+        SNIPPET,
+        "--engine",
+        "remote",
+        env=remote_env(httpserver.url_for("/"), RELACE_MAX_RETRIES="2"),
+    )
     assert r.code == 0, r
     assert pyfile.read_text() == MERGED
     assert len(httpserver.log) == 2
@@ -161,8 +231,16 @@ def test_diff_writes_nothing_and_is_plain_without_a_tty(
 ) -> None:
     serve_merge(httpserver)
     before = pyfile.read_bytes()
-    r = relace("apply", str(pyfile), "-e", SNIPPET, "--engine", "remote", "--diff",
-               env=remote_env(httpserver.url_for("/")))
+    r = relace(
+        "apply",
+        str(pyfile),
+        "-e",
+        SNIPPET,
+        "--engine",
+        "remote",
+        "--diff",
+        env=remote_env(httpserver.url_for("/")),
+    )
     assert r.code == 0, r
     assert pyfile.read_bytes() == before
     assert "-    return 2\n+    return 3\n" in r.stdout
@@ -181,9 +259,23 @@ def test_no_color_disables_colour_even_on_a_terminal(pyfile: Path, tmp_path: Pat
         leader, follower = pty.openpty()
         env = dict(os.environ, **extra)
         proc = subprocess.Popen(
-            [sys.executable, "-m", "relace_cli", "apply", str(pyfile), "-e", SNIPPET,
-             "--engine", "local", "--diff"],
-            stdout=follower, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, env=env)
+            [
+                sys.executable,
+                "-m",
+                "relace_cli",
+                "apply",
+                str(pyfile),
+                "-e",
+                SNIPPET,
+                "--engine",
+                "local",
+                "--diff",
+            ],
+            stdout=follower,
+            stderr=subprocess.DEVNULL,
+            stdin=subprocess.DEVNULL,
+            env=env,
+        )
         os.close(follower)
         chunks = []
         while True:
@@ -251,8 +343,9 @@ def test_pipeline_without_stdout_flag_still_prints(relace: Run) -> None:
     assert r.out_bytes == MERGED.replace("\n", "\r\n").encode()
 
 
-def test_snippet_from_piped_stdin_and_from_dash_and_from_path(relace: Run, pyfile: Path,
-                                                              tmp_path: Path) -> None:
+def test_snippet_from_piped_stdin_and_from_dash_and_from_path(
+    relace: Run, pyfile: Path, tmp_path: Path
+) -> None:
     r = relace("apply", str(pyfile), "--stdout", input=SNIPPET)
     assert r.code == 0 and r.stdout == MERGED, r
     r = relace("apply", str(pyfile), "-", "--stdout", input=SNIPPET)
@@ -398,8 +491,15 @@ def test_remote_reply_with_leftover_marker_is_refused(
 ) -> None:
     serve_merge(httpserver, "# ... existing code ...\n\ndef b():\n    return 3\n")
     before = pyfile.read_bytes()
-    r = relace("apply", str(pyfile), "-e", SNIPPET, "--engine", "remote",
-               env=remote_env(httpserver.url_for("/")))
+    r = relace(
+        "apply",
+        str(pyfile),
+        "-e",
+        SNIPPET,
+        "--engine",
+        "remote",
+        env=remote_env(httpserver.url_for("/")),
+    )
     assert_clean_failure(r, 4, pyfile, before)
 
 
@@ -418,9 +518,23 @@ def test_interrupt_code_is_130_and_file_untouched(pyfile: Path) -> None:
     with RawServer(sleepy(10)) as server:
         env = dict(os.environ, **remote_env(server.url, RELACE_TIMEOUT="30"))
         proc = subprocess.Popen(
-            [sys.executable, "-m", "relace_cli", "apply", str(pyfile), "-e", SNIPPET,
-             "--engine", "remote"], env=env, stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=default_sigint)
+            [
+                sys.executable,
+                "-m",
+                "relace_cli",
+                "apply",
+                str(pyfile),
+                "-e",
+                SNIPPET,
+                "--engine",
+                "remote",
+            ],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            preexec_fn=default_sigint,
+        )
         deadline = time.monotonic() + 20
         while not server.requests and time.monotonic() < deadline:
             time.sleep(0.05)

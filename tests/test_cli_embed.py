@@ -17,8 +17,9 @@ def fake_embedder(seen: list[dict], *, nested: bool = False):  # type: ignore[no
     def handler(request: WRequest) -> Response:
         body = json.loads(request.data)
         seen.append({"body": body, "auth": request.headers.get("Authorization")})
-        results = [{"index": i, "embedding": [float(len(t)), 1.0]}
-                   for i, t in enumerate(body["input"])]
+        results = [
+            {"index": i, "embedding": [float(len(t)), 1.0]} for i, t in enumerate(body["input"])
+        ]
         results.reverse()  # the server may answer out of order: index decides
         payload = {"results": [results] if nested else results, "usage": {"total_tokens": 3}}
         return Response(json.dumps(payload), content_type="application/json")
@@ -27,26 +28,36 @@ def fake_embedder(seen: list[dict], *, nested: bool = False):  # type: ignore[no
 
 
 def env_for(server: HTTPServer) -> dict[str, str]:
-    return {"RELACE_API_KEY": KEY, "RELACE_EMBED_URL": server.url_for("/").rstrip("/"),
-            "RELACE_MAX_RETRIES": "0"}
+    return {
+        "RELACE_API_KEY": KEY,
+        "RELACE_EMBED_URL": server.url_for("/").rstrip("/"),
+        "RELACE_MAX_RETRIES": "0",
+    }
 
 
 @pytest.mark.parametrize("nested", [False, True])
-def test_paths_and_texts_in_input_order(relace: Run, httpserver: HTTPServer, tmp_path: Path,
-                                        nested: bool) -> None:
+def test_paths_and_texts_in_input_order(
+    relace: Run, httpserver: HTTPServer, tmp_path: Path, nested: bool
+) -> None:
     seen: list[dict] = []
     httpserver.expect_request("/v1/code/embed", method="POST").respond_with_handler(
-        fake_embedder(seen, nested=nested))
+        fake_embedder(seen, nested=nested)
+    )
     (tmp_path / "a.py").write_text("aaa")
     (tmp_path / "b.py").write_text("bbbbb")
     r = relace("embed", "a.py", "b.py", "--text", "cc", env=env_for(httpserver))
     assert r.code == 0, r
     rows = [json.loads(line) for line in r.stdout.splitlines()]
-    assert rows == [{"id": "a.py", "embedding": [3.0, 1.0]},
-                    {"id": "b.py", "embedding": [5.0, 1.0]},
-                    {"id": 2, "embedding": [2.0, 1.0]}]
-    assert seen[0]["body"] == {"model": "relace-embed-v1", "input": ["aaa", "bbbbb", "cc"],
-                               "output_dtype": "float"}
+    assert rows == [
+        {"id": "a.py", "embedding": [3.0, 1.0]},
+        {"id": "b.py", "embedding": [5.0, 1.0]},
+        {"id": 2, "embedding": [2.0, 1.0]},
+    ]
+    assert seen[0]["body"] == {
+        "model": "relace-embed-v1",
+        "input": ["aaa", "bbbbb", "cc"],
+        "output_dtype": "float",
+    }
     assert seen[0]["auth"] == f"Bearer {KEY}"
 
 
@@ -54,8 +65,20 @@ def test_lines_batches_and_json_format(relace: Run, httpserver: HTTPServer) -> N
     seen: list[dict] = []
     httpserver.expect_request("/v1/code/embed").respond_with_handler(fake_embedder(seen))
     lines = "\n".join(f"line {i}" for i in range(10)) + "\n\n"
-    r = relace("embed", "--lines", "--batch-size", "3", "--format", "json", "--dtype", "binary",
-               "--model", "m2", input=lines, env=env_for(httpserver))
+    r = relace(
+        "embed",
+        "--lines",
+        "--batch-size",
+        "3",
+        "--format",
+        "json",
+        "--dtype",
+        "binary",
+        "--model",
+        "m2",
+        input=lines,
+        env=env_for(httpserver),
+    )
     assert r.code == 0, r
     doc = json.loads(r.stdout)
     assert [row["id"] for row in doc] == list(range(10))
@@ -79,11 +102,11 @@ def test_nothing_to_embed_without_stdin(relace: Run) -> None:
 
 @pytest.mark.parametrize(
     ("setup", "says"),
-    [("missing", "no such file"), ("dir", "directory"), ("binary", "binary"),
-     ("empty", "empty")],
+    [("missing", "no such file"), ("dir", "directory"), ("binary", "binary"), ("empty", "empty")],
 )
-def test_bad_paths_fail_before_any_request(relace: Run, httpserver: HTTPServer, tmp_path: Path,
-                                           setup: str, says: str) -> None:
+def test_bad_paths_fail_before_any_request(
+    relace: Run, httpserver: HTTPServer, tmp_path: Path, setup: str, says: str
+) -> None:
     (tmp_path / "d").mkdir()
     (tmp_path / "bin").write_bytes(b"\x00\x01\x02")
     (tmp_path / "empty").write_text("")
@@ -101,10 +124,10 @@ def test_missing_key_exits_2(relace: Run, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("status", [401, 429, 500])
-def test_http_errors_exit_3(relace: Run, httpserver: HTTPServer, tmp_path: Path,
-                            status: int) -> None:
-    httpserver.expect_request("/v1/code/embed").respond_with_json({"error": "nope"},
-                                                                  status=status)
+def test_http_errors_exit_3(
+    relace: Run, httpserver: HTTPServer, tmp_path: Path, status: int
+) -> None:
+    httpserver.expect_request("/v1/code/embed").respond_with_json({"error": "nope"}, status=status)
     (tmp_path / "a.py").write_text("x")
     r = relace("embed", "a.py", env=env_for(httpserver))
     assert r.code == 3 and str(status) in r.stderr and KEY not in r.stderr, r
@@ -112,8 +135,9 @@ def test_http_errors_exit_3(relace: Run, httpserver: HTTPServer, tmp_path: Path,
 
 
 def test_malformed_response_exits_3(relace: Run, httpserver: HTTPServer, tmp_path: Path) -> None:
-    httpserver.expect_request("/v1/code/embed").respond_with_data("<html>oops</html>",
-                                                                  content_type="text/html")
+    httpserver.expect_request("/v1/code/embed").respond_with_data(
+        "<html>oops</html>", content_type="text/html"
+    )
     (tmp_path / "a.py").write_text("x")
     r = relace("embed", "a.py", env=env_for(httpserver))
     assert r.code == 3 and r.stdout == "", r

@@ -35,8 +35,15 @@ def test_profiles_do_not_inherit_the_default_key() -> None:
 
 @pytest.mark.parametrize(
     ("key", "value"),
-    [("timeout", "-1"), ("timeout", "abc"), ("max_retries", "1.5"), ("max_retries", "99"),
-     ("engine", "magic"), ("apply_url", "ftp://x"), ("apply_protocol", "soap")],
+    [
+        ("timeout", "-1"),
+        ("timeout", "abc"),
+        ("max_retries", "1.5"),
+        ("max_retries", "99"),
+        ("engine", "magic"),
+        ("apply_url", "ftp://x"),
+        ("apply_protocol", "soap"),
+    ],
 )
 def test_bad_values_are_config_errors(key: str, value: str) -> None:
     with pytest.raises(ConfigError, match=key):
@@ -63,7 +70,9 @@ def test_set_get_list_unset_roundtrip(relace: Run, tmp_path: Path) -> None:
     assert relace("config", "get", "timeout").stdout == "60.0\n"
 
 
-def test_config_file_is_0600_in_a_0700_directory_and_valid_toml(relace: Run, tmp_path: Path) -> None:
+def test_config_file_is_0600_in_a_0700_directory_and_valid_toml(
+    relace: Run, tmp_path: Path
+) -> None:
     assert relace("config", "set", "api-key", KEY).code == 0
     path = tmp_path / "config" / "config.toml"
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
@@ -114,7 +123,11 @@ def test_malformed_toml_names_file_and_line_without_traceback(relace: Run, tmp_p
     path = tmp_path / "config" / "config.toml"
     path.parent.mkdir()
     path.write_text('timeout = 5\napi_key = "unterminated\n')
-    for args in (("config", "list"), ("config", "get", "timeout"), ("config", "set", "timeout", "1")):
+    for args in (
+        ("config", "list"),
+        ("config", "get", "timeout"),
+        ("config", "set", "timeout", "1"),
+    ):
         r = relace(*args)
         assert r.code == 2, r
         assert str(path) in r.stderr and "line 2" in r.stderr

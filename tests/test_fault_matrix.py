@@ -119,90 +119,254 @@ class Case:
 
 
 CASES: list[Case] = [
-    *(Case(f"http-{c}", f"HTTP {c} from the apply endpoint", 3, status(c), says=str(c))
-      for c in (400, 401, 403, 404, 405, 409, 413, 422, 423, 500, 502, 503)),
-    Case("http-204", "204 with no body", 3, raw_reply(b"HTTP/1.1 204 No Content\r\n"
-                                                      b"Connection: close\r\n\r\n")),
-    Case("429-forever", "429 on every attempt: gives up after max_retries", 3, status(429),
-         env={"RELACE_MAX_RETRIES": "2"}, says="429", requests=3),
-    Case("429-then-ok", "429 (Retry-After: 1) then success: retried after the wait", 0,
-         sequence(json_reply(429, {"error": "slow"}, headers={"Retry-After": "1"}), ok()),
-         env={"RELACE_MAX_RETRIES": "1"}, expect=MERGED.encode(), requests=2),
+    *(
+        Case(f"http-{c}", f"HTTP {c} from the apply endpoint", 3, status(c), says=str(c))
+        for c in (400, 401, 403, 404, 405, 409, 413, 422, 423, 500, 502, 503)
+    ),
+    Case(
+        "http-204",
+        "204 with no body",
+        3,
+        raw_reply(b"HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n"),
+    ),
+    Case(
+        "429-forever",
+        "429 on every attempt: gives up after max_retries",
+        3,
+        status(429),
+        env={"RELACE_MAX_RETRIES": "2"},
+        says="429",
+        requests=3,
+    ),
+    Case(
+        "429-then-ok",
+        "429 (Retry-After: 1) then success: retried after the wait",
+        0,
+        sequence(json_reply(429, {"error": "slow"}, headers={"Retry-After": "1"}), ok()),
+        env={"RELACE_MAX_RETRIES": "1"},
+        expect=MERGED.encode(),
+        requests=2,
+    ),
     Case("refused", "connection refused", 3, url=closed_port_url(), says="127.0.0.1"),
-    Case("dns", "DNS failure (unknown host)", 3, url="http://relace-no-such-host.invalid",
-         says="relace-no-such-host.invalid"),
-    Case("read-timeout", "server never answers within the timeout", 3, sleepy(4),
-         env={"RELACE_TIMEOUT": "0.5"}, says="timeout"),
-    Case("slow-body", "server trickles the body slower than the timeout", 3, trickle,
-         env={"RELACE_TIMEOUT": "0.5"}),
-    Case("mid-body", "server closes the connection mid-body", 3,
-         raw_reply(response_bytes(200, b'{"mergedCode": "def', content_length=400))),
+    Case(
+        "dns",
+        "DNS failure (unknown host)",
+        3,
+        url="http://relace-no-such-host.invalid",
+        says="relace-no-such-host.invalid",
+    ),
+    Case(
+        "read-timeout",
+        "server never answers within the timeout",
+        3,
+        sleepy(4),
+        env={"RELACE_TIMEOUT": "0.5"},
+        says="timeout",
+    ),
+    Case(
+        "slow-body",
+        "server trickles the body slower than the timeout",
+        3,
+        trickle,
+        env={"RELACE_TIMEOUT": "0.5"},
+    ),
+    Case(
+        "mid-body",
+        "server closes the connection mid-body",
+        3,
+        raw_reply(response_bytes(200, b'{"mergedCode": "def', content_length=400)),
+    ),
     Case("dropped", "connection dropped with no response", 3, drop),
     Case("empty-body", "200 with an empty body", 3, raw_reply(response_bytes(200, b""))),
-    Case("html", "HTML error page", 3, raw_reply(response_bytes(
-        502, b"<html><body>Bad gateway</body></html>", content_type="text/html"))),
-    Case("no-merged", "JSON without mergedCode", 3, json_reply(200, {"result": "x"}),
-         says="mergedCode"),
-    Case("stream-cut", "stream ends without [DONE]", 3,
-         sse_handler([delta("def a():\n")], done=False), args=("--engine", "remote", "--stream")),
-    Case("stream-length", "stream stops with finish_reason length", 3,
-         sse_handler([delta("def a():\n", finish="length")], done=True),
-         args=("--engine", "remote", "--stream")),
-    Case("fenced", "reply wrapped in a ``` fence: unwrapped", 0,
-         ok("```python\n" + MERGED + "```\n"), expect=MERGED.encode()),
-    Case("fence-open", "reply with an unclosed ``` fence", 4, ok("```python\n" + MERGED),
-         says="fence"),
-    Case("markers-left", "reply with a leftover `# ... existing code ...`", 4,
-         ok("# ... existing code ...\n\ndef b():\n    return 3\n"), says="marker"),
+    Case(
+        "html",
+        "HTML error page",
+        3,
+        raw_reply(
+            response_bytes(502, b"<html><body>Bad gateway</body></html>", content_type="text/html")
+        ),
+    ),
+    Case(
+        "no-merged",
+        "JSON without mergedCode",
+        3,
+        json_reply(200, {"result": "x"}),
+        says="mergedCode",
+    ),
+    Case(
+        "stream-cut",
+        "stream ends without [DONE]",
+        3,
+        sse_handler([delta("def a():\n")], done=False),
+        args=("--engine", "remote", "--stream"),
+    ),
+    Case(
+        "stream-length",
+        "stream stops with finish_reason length",
+        3,
+        sse_handler([delta("def a():\n", finish="length")], done=True),
+        args=("--engine", "remote", "--stream"),
+    ),
+    Case(
+        "fenced",
+        "reply wrapped in a ``` fence: unwrapped",
+        0,
+        ok("```python\n" + MERGED + "```\n"),
+        expect=MERGED.encode(),
+    ),
+    Case(
+        "fence-open",
+        "reply with an unclosed ``` fence",
+        4,
+        ok("```python\n" + MERGED),
+        says="fence",
+    ),
+    Case(
+        "markers-left",
+        "reply with a leftover `# ... existing code ...`",
+        4,
+        ok("# ... existing code ...\n\ndef b():\n    return 3\n"),
+        says="marker",
+    ),
     Case("emptied", "reply that empties the file", 4, ok(""), says="truncation"),
-    Case("half", "reply cut to its first two lines", 4, ok("def a():\n    return 1\n"),
-         says="truncation"),
-    Case("syntax", "reply that no longer parses (Python)", 4,
-         ok("def a(:\n    return 1\n\n\ndef b():\n    return 3\n"), says="parse"),
-    Case("binary", "binary file", 2, setup=write("img.py", b"\x89PNG\r\n\x1a\n\x00\x00IHDR"),
-         args=(), says="binary"),
-    Case("bad-utf8", "invalid UTF-8 (no declared encoding)", 2,
-         setup=write("m.py", b"x = '\xe9'\n"), args=(), says="--encoding"),
-    Case("utf16", "UTF-16 file with BOM: round-trips", 0, ok(),
-         setup=write("m.py", codecs.BOM_UTF16_LE + ORIGINAL.encode("utf-16-le")),
-         expect=codecs.BOM_UTF16_LE + MERGED.encode("utf-16-le")),
-    Case("crlf", "CRLF file, LF reply: stays CRLF", 0, ok(),
-         setup=write("m.py", ORIGINAL.replace("\n", "\r\n").encode()),
-         expect=MERGED.replace("\n", "\r\n").encode()),
-    Case("mixed-eol", "mixed line endings: untouched lines keep theirs", 0, ok(),
-         setup=write("m.py", b"def a():\r\n    return 1\n\n\ndef b():\r\n    return 2\r\n"),
-         expect=b"def a():\r\n    return 1\n\n\ndef b():\r\n    return 3\r\n"),
-    Case("bom", "UTF-8 BOM: kept", 0, ok(), setup=write("m.py", codecs.BOM_UTF8 + ORIGINAL.encode()),
-         expect=codecs.BOM_UTF8 + MERGED.encode()),
-    Case("read-only", "read-only file (mode 0444, also as root)", 2, ok(),
-         setup=write("m.py", ORIGINAL.encode(), 0o444), says="read-only"),
-    Case("read-only-dir", "file in a read-only directory", 2, ok(), setup=read_only_dir,
-         says="read-only"),
-    Case("symlink", "symlink: the target is updated, the link kept", 0, ok(), setup=symlinked,
-         expect=MERGED.encode()),
-    Case("directory", "FILE is a directory", 2, setup=lambda tmp: tmp, args=(),
-         says="directory"),
-    Case("missing-key", "no API key for the remote engine", 2, ok(),
-         env={"RELACE_API_KEY": ""}, says="RELACE_API_KEY"),
-    Case("malformed-key", "malformed key: warned, then the server's 401", 3, status(401),
-         env={"RELACE_API_KEY": "sk-wrong-provider-0123456789"}, says="401"),
+    Case(
+        "half",
+        "reply cut to its first two lines",
+        4,
+        ok("def a():\n    return 1\n"),
+        says="truncation",
+    ),
+    Case(
+        "syntax",
+        "reply that no longer parses (Python)",
+        4,
+        ok("def a(:\n    return 1\n\n\ndef b():\n    return 3\n"),
+        says="parse",
+    ),
+    Case(
+        "binary",
+        "binary file",
+        2,
+        setup=write("img.py", b"\x89PNG\r\n\x1a\n\x00\x00IHDR"),
+        args=(),
+        says="binary",
+    ),
+    Case(
+        "bad-utf8",
+        "invalid UTF-8 (no declared encoding)",
+        2,
+        setup=write("m.py", b"x = '\xe9'\n"),
+        args=(),
+        says="--encoding",
+    ),
+    Case(
+        "utf16",
+        "UTF-16 file with BOM: round-trips",
+        0,
+        ok(),
+        setup=write("m.py", codecs.BOM_UTF16_LE + ORIGINAL.encode("utf-16-le")),
+        expect=codecs.BOM_UTF16_LE + MERGED.encode("utf-16-le"),
+    ),
+    Case(
+        "crlf",
+        "CRLF file, LF reply: stays CRLF",
+        0,
+        ok(),
+        setup=write("m.py", ORIGINAL.replace("\n", "\r\n").encode()),
+        expect=MERGED.replace("\n", "\r\n").encode(),
+    ),
+    Case(
+        "mixed-eol",
+        "mixed line endings: untouched lines keep theirs",
+        0,
+        ok(),
+        setup=write("m.py", b"def a():\r\n    return 1\n\n\ndef b():\r\n    return 2\r\n"),
+        expect=b"def a():\r\n    return 1\n\n\ndef b():\r\n    return 3\r\n",
+    ),
+    Case(
+        "bom",
+        "UTF-8 BOM: kept",
+        0,
+        ok(),
+        setup=write("m.py", codecs.BOM_UTF8 + ORIGINAL.encode()),
+        expect=codecs.BOM_UTF8 + MERGED.encode(),
+    ),
+    Case(
+        "read-only",
+        "read-only file (mode 0444, also as root)",
+        2,
+        ok(),
+        setup=write("m.py", ORIGINAL.encode(), 0o444),
+        says="read-only",
+    ),
+    Case(
+        "read-only-dir",
+        "file in a read-only directory",
+        2,
+        ok(),
+        setup=read_only_dir,
+        says="read-only",
+    ),
+    Case(
+        "symlink",
+        "symlink: the target is updated, the link kept",
+        0,
+        ok(),
+        setup=symlinked,
+        expect=MERGED.encode(),
+    ),
+    Case("directory", "FILE is a directory", 2, setup=lambda tmp: tmp, args=(), says="directory"),
+    Case(
+        "missing-key",
+        "no API key for the remote engine",
+        2,
+        ok(),
+        env={"RELACE_API_KEY": ""},
+        says="RELACE_API_KEY",
+    ),
+    Case(
+        "malformed-key",
+        "malformed key: warned, then the server's 401",
+        3,
+        status(401),
+        env={"RELACE_API_KEY": "sk-wrong-provider-0123456789"},
+        says="401",
+    ),
     Case("bad-config", "malformed config.toml", 2, ok(), setup=bad_config, says="config.toml"),
-    Case("open-config", "config file readable by others: warning only", 0, ok(),
-         setup=open_config, env={"RELACE_API_KEY": ""}, says="chmod 600",
-         expect=MERGED.encode()),
+    Case(
+        "open-config",
+        "config file readable by others: warning only",
+        0,
+        ok(),
+        setup=open_config,
+        env={"RELACE_API_KEY": ""},
+        says="chmod 600",
+        expect=MERGED.encode(),
+    ),
     Case("empty-snippet", "empty snippet", 2, args=("--edit", "  \n"), says="empty"),
-    Case("missing-file", "missing file and a snippet with markers", 2,
-         setup=lambda tmp: tmp / "gone.py", args=(), says="no such file"),
+    Case(
+        "missing-file",
+        "missing file and a snippet with markers",
+        2,
+        setup=lambda tmp: tmp / "gone.py",
+        args=(),
+        says="no such file",
+    ),
     Case("bad-engine", "unknown --engine value", 2, args=("--engine", "magic"), says="engine"),
-    Case("local-abstain", "local engine cannot place the snippet, no key", 4,
-         setup=write("m.py", b"def f():\n    x = 1\n\n\ndef g():\n    x = 1\n"),
-         args=("--engine", "local", "--edit", "# ...\n    x = 1\n    y = 2\n# ...\n"),
-         says="abstained"),
+    Case(
+        "local-abstain",
+        "local engine cannot place the snippet, no key",
+        4,
+        setup=write("m.py", b"def f():\n    x = 1\n\n\ndef g():\n    x = 1\n"),
+        args=("--engine", "local", "--edit", "# ...\n    x = 1\n    y = 2\n# ...\n"),
+        says="abstained",
+    ),
 ]
 
 
-def run_case(case: Case, tmp_path: Path, relace: Run) -> tuple[Result, Path, bytes, int | None,
-                                                                   RawServer | None]:
+def run_case(
+    case: Case, tmp_path: Path, relace: Run
+) -> tuple[Result, Path, bytes, int | None, RawServer | None]:
     target = case.setup(tmp_path)
     before = target.read_bytes() if target.is_file() else b""
     mode = stat.S_IMODE(target.stat().st_mode) if target.is_file() else None
@@ -258,12 +422,27 @@ def test_fault(case: Case, tmp_path: Path, relace: Run) -> None:
 def test_sigint_during_the_request_exits_130_and_keeps_the_file(tmp_path: Path) -> None:
     target = PY(tmp_path)
     with RawServer(sleepy(10)) as server:
-        env = dict(os.environ, RELACE_API_KEY=KEY, RELACE_APPLY_URL=server.url,
-                   RELACE_MAX_RETRIES="0")
+        env = dict(
+            os.environ, RELACE_API_KEY=KEY, RELACE_APPLY_URL=server.url, RELACE_MAX_RETRIES="0"
+        )
         proc = subprocess.Popen(
-            [sys.executable, "-m", "relace_cli", "apply", str(target), "-e", SNIPPET,
-             "--engine", "remote"], env=env, stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=default_sigint)
+            [
+                sys.executable,
+                "-m",
+                "relace_cli",
+                "apply",
+                str(target),
+                "-e",
+                SNIPPET,
+                "--engine",
+                "remote",
+            ],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            preexec_fn=default_sigint,
+        )
         deadline = time.monotonic() + 20
         while not server.requests and time.monotonic() < deadline:
             time.sleep(0.02)
@@ -287,13 +466,27 @@ def test_sigkill_at_random_points_never_leaves_a_partial_file(tmp_path: Path) ->
     target = tmp_path / "big.py"
     rng = random.Random(1234)
     env = dict(os.environ, RELACE_ENGINE="local")
-    cmd = [sys.executable, "-m", "relace_cli", "apply", str(target), "-e", snippet,
-           "--no-guard", "syntax"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "relace_cli",
+        "apply",
+        str(target),
+        "-e",
+        snippet,
+        "--no-guard",
+        "syntax",
+    ]
 
     def start() -> subprocess.Popen[bytes]:
         target.write_bytes(old)
-        return subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return subprocess.Popen(
+            cmd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
 
     began = time.monotonic()
     assert start().wait(60) == 0 and target.read_bytes() == new

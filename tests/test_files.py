@@ -33,7 +33,12 @@ def src_of(path: Path) -> Source:
         (b"a\r\nb\r\n", "utf-8", b"", "\r\n"),
         (b"a\rb\r", "utf-8", b"", "\r"),
         (codecs.BOM_UTF8 + b"a\r\n", "utf-8", codecs.BOM_UTF8, "\r\n"),
-        (codecs.BOM_UTF16_LE + "a\nb\n".encode("utf-16-le"), "utf-16-le", codecs.BOM_UTF16_LE, "\n"),
+        (
+            codecs.BOM_UTF16_LE + "a\nb\n".encode("utf-16-le"),
+            "utf-16-le",
+            codecs.BOM_UTF16_LE,
+            "\n",
+        ),
         (codecs.BOM_UTF16_BE + "é\n".encode("utf-16-be"), "utf-16-be", codecs.BOM_UTF16_BE, "\n"),
         (b"# -*- coding: latin-1 -*-\nx = '\xe9'\n", "iso8859-1", b"", "\n"),
         (b'<?xml version="1.0" encoding="ISO-8859-1"?>\n<a>\xe9</a>\n', "iso8859-1", b"", "\n"),
@@ -55,7 +60,7 @@ def test_decode_detects_encoding_bom_and_newline(
 
 def test_edit_keeps_crlf_bom_and_encoding(tmp_path: Path) -> None:
     f = tmp_path / "f.py"
-    raw = codecs.BOM_UTF8 + "one\r\ntwo\r\n".encode()
+    raw = codecs.BOM_UTF8 + b"one\r\ntwo\r\n"
     f.write_bytes(raw)
     src = src_of(f)
     assert encode(src, "one\nnew é\ntwo\n") == codecs.BOM_UTF8 + "one\r\nnew é\r\ntwo\r\n".encode()
@@ -176,9 +181,13 @@ def test_check_writable_accepts_new_file_in_writable_dir(tmp_path: Path) -> None
     check_writable(str(tmp_path / "new.py"))
 
 
-lines = st.lists(st.text(alphabet=st.characters(blacklist_categories=("Cs",),
-                                                blacklist_characters="\r\n\x00"), max_size=12),
-                 max_size=12)
+lines = st.lists(
+    st.text(
+        alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\r\n\x00"),
+        max_size=12,
+    ),
+    max_size=12,
+)
 
 
 @settings(max_examples=150, deadline=None)
@@ -188,10 +197,17 @@ def test_roundtrip_property(a: list[str], b: list[str], nl: str, bom: bool, fina
     text = nl.join(a) + (nl if final and a else "")
     raw = (codecs.BOM_UTF8 if bom else b"") + text.encode()
     decoded, enc, got_bom = decode(raw)
-    src = Source("x", decoded.replace("\r\n", "\n").replace("\r", "\n"), raw, enc, got_bom,
-                 dominant_newline(decoded), 0o644)
+    src = Source(
+        "x",
+        decoded.replace("\r\n", "\n").replace("\r", "\n"),
+        raw,
+        enc,
+        got_bom,
+        dominant_newline(decoded),
+        0o644,
+    )
     assert encode(src, src.text) == raw
     merged = "\n".join(b) + "\n"
     out = encode(src, merged)
     assert out.startswith(got_bom)
-    assert out[len(got_bom):].decode() == merged.replace("\n", src.newline)
+    assert out[len(got_bom) :].decode() == merged.replace("\n", src.newline)

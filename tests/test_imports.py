@@ -14,9 +14,15 @@ SNIPPET = "# ... existing code ...\n\ndef b():\n    return 3\n"
 
 def imported_modules(args: list[str], cwd: Path) -> set[str]:
     env = dict(os.environ, NO_COLOR="1")
-    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "relace_cli", *args],
-                          capture_output=True, text=True, cwd=cwd, env=env,
-                          stdin=subprocess.DEVNULL, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "relace_cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     names = set()
     for line in proc.stderr.splitlines():
@@ -35,8 +41,10 @@ def top_level(names: set[str]) -> set[str]:
     [
         (["--version"], {"requests", "rich", "typer", "urllib3"}),
         (["--help"], {"requests", "urllib3"}),
-        (["apply", "{file}", "--engine", "local", "--stdout", "-e", SNIPPET],
-         {"requests", "rich", "urllib3"}),
+        (
+            ["apply", "{file}", "--engine", "local", "--stdout", "-e", SNIPPET],
+            {"requests", "rich", "urllib3"},
+        ),
         (["check", "{file}"], {"requests", "rich", "urllib3"}),
     ],
 )
@@ -49,8 +57,11 @@ def test_heavy_modules_are_not_imported(tmp_path: Path, args: list[str], absent:
 
 
 def test_merge_engine_imports_only_the_standard_library(tmp_path: Path) -> None:
-    code = ("import sys; import relace_cli.merge, relace_cli.guards, relace_cli.files; "
-            "print(' '.join(sorted(sys.modules)))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout.split()
+    code = (
+        "import sys; import relace_cli.merge, relace_cli.guards, relace_cli.files; "
+        "print(' '.join(sorted(sys.modules)))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split()
     assert not {"typer", "rich", "requests", "urllib3"} & top_level(set(out))

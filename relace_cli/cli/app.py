@@ -34,13 +34,18 @@ def _version(value: bool) -> None:
 def main_options(
     profile: Annotated[
         str | None,
-        typer.Option("--profile", envvar="RELACE_PROFILE",
-                     help="Use a named settings profile from the config file."),
+        typer.Option(
+            "--profile",
+            envvar="RELACE_PROFILE",
+            help="Use a named settings profile from the config file.",
+        ),
     ] = None,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
     version: Annotated[
-        bool, typer.Option("--version", "-V", callback=_version, is_eager=True,
-                           help="Show the version and exit.")
+        bool,
+        typer.Option(
+            "--version", "-V", callback=_version, is_eager=True, help="Show the version and exit."
+        ),
     ] = False,
 ) -> None:
     """Apply LLM edit snippets to files (offline or with the Relace API), embed and rank code."""

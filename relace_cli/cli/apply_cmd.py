@@ -14,32 +14,46 @@ from relace_cli.errors import GUARD_NAMES, InputError
 
 @boundary
 def apply(
-    file: Annotated[str | None, typer.Argument(help="File to edit ('-': read it from stdin).",
-                                               show_default=False)] = None,
+    file: Annotated[
+        str | None,
+        typer.Argument(help="File to edit ('-': read it from stdin).", show_default=False),
+    ] = None,
     snippet: Annotated[
         str | None,
-        typer.Argument(help="File holding the edit snippet ('-': stdin). Default: piped stdin.",
-                       show_default=False),
+        typer.Argument(
+            help="File holding the edit snippet ('-': stdin). Default: piped stdin.",
+            show_default=False,
+        ),
     ] = None,
-    edit: Annotated[str | None, typer.Option("--edit", "-e", help="The edit snippet as text.")] = None,
+    edit: Annotated[
+        str | None, typer.Option("--edit", "-e", help="The edit snippet as text.")
+    ] = None,
     instruction: Annotated[
         str | None, typer.Option("--instruction", "-i", help="One line saying what the edit does.")
     ] = None,
-    diff: Annotated[bool, typer.Option("--diff", help="Print a unified diff; write nothing.")] = False,
+    diff: Annotated[
+        bool, typer.Option("--diff", help="Print a unified diff; write nothing.")
+    ] = False,
     to_stdout: Annotated[
         bool, typer.Option("--stdout", help="Print the merged file to stdout; write nothing.")
     ] = False,
     check: Annotated[
         bool, typer.Option("--check", help="Write nothing; exit 1 if the file would change.")
     ] = False,
-    json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")] = False,
+    json_out: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object on stdout.")
+    ] = False,
     engine: Annotated[
         str | None,
-        typer.Option("--engine", help="auto (local, then remote if it abstains), local or remote.",
-                     show_default=False),
+        typer.Option(
+            "--engine",
+            help="auto (local, then remote if it abstains), local or remote.",
+            show_default=False,
+        ),
     ] = None,
     stream: Annotated[
-        bool, typer.Option("--stream", help="Stream the remote result (with --stdout: as it arrives).")
+        bool,
+        typer.Option("--stream", help="Stream the remote result (with --stdout: as it arrives)."),
     ] = False,
     language: Annotated[
         str | None, typer.Option("--language", help="File type for stdin input, e.g. py, ts.")
@@ -49,8 +63,9 @@ def apply(
     ] = None,
     no_guard: Annotated[
         list[str] | None,
-        typer.Option("--no-guard", help=f"Disable a guard: {', '.join(GUARD_NAMES)}.",
-                     show_default=False),
+        typer.Option(
+            "--no-guard", help=f"Disable a guard: {', '.join(GUARD_NAMES)}.", show_default=False
+        ),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Write even if a guard objects.")] = False,
     timeout: Annotated[
@@ -59,16 +74,25 @@ def apply(
     model: Annotated[str | None, typer.Option("--model", help="Apply model name.")] = None,
     from_markdown: Annotated[
         str | None,
-        typer.Option("--from-markdown", help="Apply every path-labelled code block of an LLM "
-                     "answer (a Markdown file, '-': stdin).", show_default=False),
+        typer.Option(
+            "--from-markdown",
+            help="Apply every path-labelled code block of an LLM "
+            "answer (a Markdown file, '-': stdin).",
+            show_default=False,
+        ),
     ] = None,
     keep_going: Annotated[
-        bool, typer.Option("--keep-going", help="--from-markdown: write the files that passed "
-                           "even if others failed.")
+        bool,
+        typer.Option(
+            "--keep-going",
+            help="--from-markdown: write the files that passed even if others failed.",
+        ),
     ] = False,
     jobs: Annotated[
-        int, typer.Option("--jobs", "-j", min=1, max=32,
-                          help="--from-markdown: apply requests run at once.")
+        int,
+        typer.Option(
+            "--jobs", "-j", min=1, max=32, help="--from-markdown: apply requests run at once."
+        ),
     ] = 4,
 ) -> None:
     """Merge an edit snippet into FILE (in place unless --diff, --stdout or --check)."""
@@ -83,9 +107,17 @@ def apply(
 
         resolved = settings({"engine": engine, "timeout": timeout, "apply_model": model})
         code = multi_cmd.apply_markdown(
-            from_markdown, resolved, diff=diff, check=check, json_out=json_out,
-            keep_going=keep_going, jobs=jobs, engine=engine, instruction=instruction,
-            disabled_guards=disabled, force=force,
+            from_markdown,
+            resolved,
+            diff=diff,
+            check=check,
+            json_out=json_out,
+            keep_going=keep_going,
+            jobs=jobs,
+            engine=engine,
+            instruction=instruction,
+            disabled_guards=disabled,
+            force=force,
         )
         if code:
             raise typer.Exit(code)
@@ -107,9 +139,17 @@ def apply(
     stream_to = None
     if stream:  # in place: stream the request, but write only the whole, guarded result
         stream_to = output.out if to_stdout else _discard
-    req = Request(path=file, snippet=text, instruction=instruction, engine=engine,
-                  language=language, encoding=encoding, disabled_guards=disabled, force=force,
-                  stream_to=stream_to)
+    req = Request(
+        path=file,
+        snippet=text,
+        instruction=instruction,
+        engine=engine,
+        language=language,
+        encoding=encoding,
+        disabled_guards=disabled,
+        force=force,
+        stream_to=stream_to,
+    )
     outcome = run(req, resolved, stdin=stdin, notify=output.info)
     for note in outcome.notes:
         output.info(f"note: {note}")
@@ -138,8 +178,9 @@ def _disabled_guards(names: list[str] | None) -> frozenset[str]:
     disabled = frozenset(names or ())
     unknown = disabled - set(GUARD_NAMES)
     if unknown:
-        raise InputError(f"unknown guard {sorted(unknown)[0]!r}",
-                         hint="valid guards: " + ", ".join(GUARD_NAMES))
+        raise InputError(
+            f"unknown guard {sorted(unknown)[0]!r}", hint="valid guards: " + ", ".join(GUARD_NAMES)
+        )
     return disabled
 
 
@@ -152,11 +193,14 @@ def read_snippet(file: str, snippet: str | None, edit: str | None) -> str:
         return edit
     if snippet == "-" or snippet is None:
         if file == "-":
-            raise InputError("FILE is read from stdin, so the snippet cannot be",
-                             hint="pass it with --edit TEXT or as a SNIPPET file")
+            raise InputError(
+                "FILE is read from stdin, so the snippet cannot be",
+                hint="pass it with --edit TEXT or as a SNIPPET file",
+            )
         if snippet is None and not stdin_is_piped():
-            raise InputError("no snippet given",
-                             hint="pass a SNIPPET file, -e TEXT, or pipe it on stdin")
+            raise InputError(
+                "no snippet given", hint="pass a SNIPPET file, -e TEXT, or pipe it on stdin"
+            )
         text, _enc, _bom = decode(read_stdin_bytes(), path="-")
         return text
     return read_source(snippet).text
@@ -183,8 +227,10 @@ def summary(outcome, *, written: bool, checking: bool) -> str:  # type: ignore[n
     verb = "merged" if written else "would change" if checking else "merged (not written)"
     tokens = outcome.tokens()
     approx = "" if outcome.usage.get("total_tokens") else "~"
-    return (f"{name}: {verb} with the {outcome.engine} engine ({outcome.strategy}) in {ms:.0f} ms: "
-            f"+{added} -{removed} lines, {approx}{tokens:,} tokens")
+    return (
+        f"{name}: {verb} with the {outcome.engine} engine ({outcome.strategy}) in {ms:.0f} ms: "
+        f"+{added} -{removed} lines, {approx}{tokens:,} tokens"
+    )
 
 
 def _report(outcome, written: bool) -> dict:  # type: ignore[no-untyped-def]

@@ -23,13 +23,16 @@ from relace_cli.cli.common import boundary
 def check(
     paths: Annotated[
         list[str] | None,
-        typer.Argument(help="Files or directories to scan (default: the current directory).",
-                       show_default=False),
+        typer.Argument(
+            help="Files or directories to scan (default: the current directory).",
+            show_default=False,
+        ),
     ] = None,
     new_only: Annotated[
         bool,
-        typer.Option("--new-only", help="Ignore markers already in the committed version "
-                     "(git HEAD)."),
+        typer.Option(
+            "--new-only", help="Ignore markers already in the committed version (git HEAD)."
+        ),
     ] = False,
 ) -> None:
     """Report leftover elision markers ("... existing code ...") as file:line: marker.
@@ -89,7 +92,9 @@ def committed_text(path: str) -> str | None:
     try:
         proc = subprocess.run(
             ["git", "show", f"HEAD:./{os.path.basename(path)}"],
-            cwd=directory, capture_output=True, check=False,
+            cwd=directory,
+            capture_output=True,
+            check=False,
         )
     except OSError:
         return None
@@ -124,8 +129,9 @@ def new_markers(
 
 def _kept_lines(committed: str, current: str) -> set[int]:
     """1-based numbers of the current lines that diff as unchanged from HEAD."""
-    matcher = difflib.SequenceMatcher(None, committed.splitlines(), current.splitlines(),
-                                      autojunk=False)
+    matcher = difflib.SequenceMatcher(
+        None, committed.splitlines(), current.splitlines(), autojunk=False
+    )
     kept: set[int] = set()
     for block in matcher.get_matching_blocks():
         kept.update(range(block.b + 1, block.b + block.size + 1))

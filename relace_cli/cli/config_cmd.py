@@ -15,8 +15,9 @@ from relace_cli.settings import KEYS, canonical_key, env_name, key_warning, pars
 
 app = typer.Typer(help="Read and write settings (config.toml).", no_args_is_help=True)
 
-KeyArg = Annotated[str, typer.Argument(help="Setting name: " + ", ".join(KEYS) + ".",
-                                       show_default=False)]
+KeyArg = Annotated[
+    str, typer.Argument(help="Setting name: " + ", ".join(KEYS) + ".", show_default=False)
+]
 
 
 def _display(key: str, value: Any) -> str:
@@ -36,8 +37,10 @@ def _where() -> str:
 @boundary
 def set_(
     key: KeyArg,
-    value: Annotated[str | None, typer.Argument(help="The value (api_key: prompted if omitted).",
-                                                show_default=False)] = None,
+    value: Annotated[
+        str | None,
+        typer.Argument(help="The value (api_key: prompted if omitted).", show_default=False),
+    ] = None,
 ) -> None:
     """Set KEY to VALUE in the config file."""
     name = canonical_key(key)
@@ -53,8 +56,10 @@ def set_(
             output.warn(warning)
     data = config_file.load()
     path = config_file.save(config_file.update(data, State.profile, name, parsed))
-    output.info(f"set {name} = {_display(name, parsed)} in {path}"
-                + (f" (profile {State.profile})" if State.profile else ""))
+    output.info(
+        f"set {name} = {_display(name, parsed)} in {path}"
+        + (f" (profile {State.profile})" if State.profile else "")
+    )
     import os
 
     if os.environ.get(env_name(name)):
@@ -71,8 +76,10 @@ def _read_secret(name: str) -> str:
             value = ""
     value = value.strip()
     if not value:
-        raise InputError(f"no value given for {name}",
-                         hint=f"pipe it on stdin or run `relace config set {name}` in a terminal")
+        raise InputError(
+            f"no value given for {name}",
+            hint=f"pipe it on stdin or run `relace config set {name}` in a terminal",
+        )
     return value
 
 
@@ -104,8 +111,10 @@ def list_() -> None:
     width = max(len(k) for k in KEYS)
     for name in KEYS:
         value = getattr(resolved, name)
-        output.out(f"{name:<{width}} = {_display(name, value)}  "
-                   f"# {_source(resolved.sources[name], name)}\n")
+        output.out(
+            f"{name:<{width}} = {_display(name, value)}  "
+            f"# {_source(resolved.sources[name], name)}\n"
+        )
     names = config_file.profiles(config_file.load())
     if names:
         output.info("profiles: " + ", ".join(names) + " (select with --profile NAME)")

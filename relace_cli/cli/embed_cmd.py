@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -13,33 +13,44 @@ from relace_cli.cli.common import boundary, read_stdin_bytes, settings, stdin_is
 from relace_cli.errors import InputError
 
 
-class Dtype(str, Enum):
+class Dtype(StrEnum):
     float = "float"
     binary = "binary"
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     jsonl = "jsonl"
     json = "json"
 
 
 @boundary
 def embed(
-    paths: Annotated[list[str] | None, typer.Argument(help="Files to embed, one input each.",
-                                                      show_default=False)] = None,
-    text: Annotated[list[str] | None, typer.Option("--text", help="A literal input (repeatable).",
-                                                   show_default=False)] = None,
-    lines: Annotated[bool, typer.Option("--lines", help="Piped stdin: one input per line.")] = False,
-    fmt: Annotated[Format, typer.Option("--format", help="jsonl (default) or json.")] = Format.jsonl,
+    paths: Annotated[
+        list[str] | None, typer.Argument(help="Files to embed, one input each.", show_default=False)
+    ] = None,
+    text: Annotated[
+        list[str] | None,
+        typer.Option("--text", help="A literal input (repeatable).", show_default=False),
+    ] = None,
+    lines: Annotated[
+        bool, typer.Option("--lines", help="Piped stdin: one input per line.")
+    ] = False,
+    fmt: Annotated[
+        Format, typer.Option("--format", help="jsonl (default) or json.")
+    ] = Format.jsonl,
     dtype: Annotated[Dtype, typer.Option("--dtype", help="float or binary.")] = Dtype.float,
-    model: Annotated[str | None, typer.Option("--model", help="Embedding model.",
-                                              show_default=False)] = None,
-    batch_size: Annotated[int, typer.Option("--batch-size", min=1, max=4096,
-                                            help="Inputs per request.")] = 64,
-    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, max=32,
-                                      help="Requests in flight at once.")] = 4,
-    timeout: Annotated[float | None, typer.Option("--timeout", help="Read timeout in seconds.",
-                                                  show_default=False)] = None,
+    model: Annotated[
+        str | None, typer.Option("--model", help="Embedding model.", show_default=False)
+    ] = None,
+    batch_size: Annotated[
+        int, typer.Option("--batch-size", min=1, max=4096, help="Inputs per request.")
+    ] = 64,
+    jobs: Annotated[
+        int, typer.Option("--jobs", "-j", min=1, max=32, help="Requests in flight at once.")
+    ] = 4,
+    timeout: Annotated[
+        float | None, typer.Option("--timeout", help="Read timeout in seconds.", show_default=False)
+    ] = None,
 ) -> None:
     """Embed files, --text values or piped stdin with the Relace embedding model."""
     from relace_cli import api
@@ -49,8 +60,15 @@ def embed(
     resolved = settings({"embed_model": model, "timeout": timeout})
     resolved.require_key()
     client = make_client(resolved, notify=output.info, pool_size=jobs)
-    rows = api.embed_many(client, resolved.embed_url, inputs, batch_size=batch_size, jobs=jobs,
-                          model=resolved.embed_model, dtype=dtype.value)
+    rows = api.embed_many(
+        client,
+        resolved.embed_url,
+        inputs,
+        batch_size=batch_size,
+        jobs=jobs,
+        model=resolved.embed_model,
+        dtype=dtype.value,
+    )
     import json
 
     with client:  # type: ignore[attr-defined]

@@ -84,8 +84,7 @@ class _SharedClient:
 
         with self._lock:
             if self.client is None:
-                self.client = make_client(self._settings, notify=output.info,
-                                          pool_size=self._jobs)
+                self.client = make_client(self._settings, notify=output.info, pool_size=self._jobs)
         return _Borrowed(self.client)
 
     def close(self) -> None:
@@ -112,19 +111,30 @@ def apply_markdown(
 
     parsed = markdown_blocks.parse(_read_answer(answer_path))
     for line in parsed.unlabelled:
-        output.info(f"note: ignoring the code block at line {line} of {_name(answer_path)}: "
-                    "no file path on or before its fence")
+        output.info(
+            f"note: ignoring the code block at line {line} of {_name(answer_path)}: "
+            "no file path on or before its fence"
+        )
     if parsed.unclosed is not None:
-        output.info(f"note: ignoring the code block at line {parsed.unclosed} of "
-                    f"{_name(answer_path)}: its fence is never closed")
+        output.info(
+            f"note: ignoring the code block at line {parsed.unclosed} of "
+            f"{_name(answer_path)}: its fence is never closed"
+        )
     if not parsed.blocks:
-        raise InputError(f"no path-labelled code blocks in {_name(answer_path)}",
-                         hint="label each block, e.g. ```python src/app.py")
+        raise InputError(
+            f"no path-labelled code blocks in {_name(answer_path)}",
+            hint="label each block, e.g. ```python src/app.py",
+        )
     results = _group(parsed.blocks)
     writes = not (diff or check)
     shared = _SharedClient(settings, jobs)
-    options = {"engine": engine, "instruction": instruction, "disabled": disabled_guards,
-               "force": force, "writes": writes}
+    options = {
+        "engine": engine,
+        "instruction": instruction,
+        "disabled": disabled_guards,
+        "force": force,
+        "writes": writes,
+    }
     pool = ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="relace-apply")
     try:
         futures = [pool.submit(_merge_file, r, settings, shared, options) for r in results]
@@ -147,8 +157,10 @@ def apply_markdown(
     if failed:
         if writes and not keep_going:
             noun = "file" if len(failed) == 1 else "files"
-            output.info(f"nothing was written: {len(failed)} {noun} failed "
-                        "(--keep-going writes the files that passed)")
+            output.info(
+                f"nothing was written: {len(failed)} {noun} failed "
+                "(--keep-going writes the files that passed)"
+            )
         return _exit_code(failed)
     if check and any(r.changed for r in results):
         return errors.CHANGED
@@ -182,8 +194,9 @@ def _group(blocks: list[Any]) -> list[FileResult]:
     return list(by_file.values())
 
 
-def _merge_file(result: FileResult, settings: Settings, shared: _SharedClient,
-                options: dict[str, Any]) -> None:
+def _merge_file(
+    result: FileResult, settings: Settings, shared: _SharedClient, options: dict[str, Any]
+) -> None:
     """Apply the file's blocks one after the other, in memory; record the error, if any."""
     try:
         _merge_blocks(result, settings, shared, options)
@@ -191,8 +204,9 @@ def _merge_file(result: FileResult, settings: Settings, shared: _SharedClient,
         result.error = exc
 
 
-def _merge_blocks(result: FileResult, settings: Settings, shared: _SharedClient,
-                  options: dict[str, Any]) -> None:
+def _merge_blocks(
+    result: FileResult, settings: Settings, shared: _SharedClient, options: dict[str, Any]
+) -> None:
     from relace_cli.apply import Request, language_of, run
 
     path = result.path
@@ -213,8 +227,13 @@ def _merge_blocks(result: FileResult, settings: Settings, shared: _SharedClient,
             disabled_guards=options["disabled"],
             force=options["force"],
         )
-        outcome = run(req, settings, stdin=current, client_factory=shared,
-                      notify=lambda msg: output.info(f"{path}: {msg}"))
+        outcome = run(
+            req,
+            settings,
+            stdin=current,
+            client_factory=shared,
+            notify=lambda msg: output.info(f"{path}: {msg}"),
+        )
         if result.original is None:
             result.original = outcome.source
         current, encoding = outcome.data, outcome.source.encoding
@@ -263,9 +282,17 @@ def _report(results: list[FileResult], *, json_out: bool, diff: bool, check: boo
         if r.error is not None:
             output.error(f"{r.path}: {r.error}")
     if json_out:
-        files = [{"file": r.path, "changed": r.changed, "written": r.written, "engine": r.engine,
-                  "error": str(r.error) if r.error is not None else None, "diff": r.diff()}
-                 for r in results]
+        files = [
+            {
+                "file": r.path,
+                "changed": r.changed,
+                "written": r.written,
+                "engine": r.engine,
+                "error": str(r.error) if r.error is not None else None,
+                "diff": r.diff(),
+            }
+            for r in results
+        ]
         output.out_json({"files": files, "ok": all(r.error is None for r in results)})
         return
     for r in results:

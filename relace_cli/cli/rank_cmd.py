@@ -18,18 +18,26 @@ LARGE_BYTES = 2_000_000
 
 @boundary
 def rank(
-    query: Annotated[str, typer.Argument(help="What you are looking for, in plain words.",
-                                         show_default=False)],
-    paths: Annotated[list[str], typer.Argument(help="Files or directories (git-tracked files "
-                                               "of a directory).", show_default=False)],
+    query: Annotated[
+        str, typer.Argument(help="What you are looking for, in plain words.", show_default=False)
+    ],
+    paths: Annotated[
+        list[str],
+        typer.Argument(
+            help="Files or directories (git-tracked files of a directory).", show_default=False
+        ),
+    ],
     token_limit: Annotated[
         int, typer.Option("--token-limit", min=1, help="Rank at most this many tokens of code.")
     ] = 100000,
-    top: Annotated[int | None, typer.Option("--top", "-n", min=1, help="Show only the N best.",
-                                            show_default=False)] = None,
+    top: Annotated[
+        int | None,
+        typer.Option("--top", "-n", min=1, help="Show only the N best.", show_default=False),
+    ] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
-    timeout: Annotated[float | None, typer.Option("--timeout", help="Read timeout in seconds.",
-                                                  show_default=False)] = None,
+    timeout: Annotated[
+        float | None, typer.Option("--timeout", help="Read timeout in seconds.", show_default=False)
+    ] = None,
 ) -> None:
     """Rank files by relevance to QUERY, best first."""
     from relace_cli import api, walk
@@ -57,8 +65,10 @@ def rank(
     client = make_client(resolved, notify=output.info, pool_size=1)
     with client:  # type: ignore[attr-defined]
         result = api.rank(client, resolved.rank_url, query, codebase, token_limit=token_limit)
-    rows = [{"rank": i, "filename": name, "score": score}
-            for i, (name, score) in enumerate(result.results, 1)]
+    rows = [
+        {"rank": i, "filename": name, "score": score}
+        for i, (name, score) in enumerate(result.results, 1)
+    ]
     if top is not None:
         rows = rows[:top]
     if json_out:
@@ -104,7 +114,8 @@ def rich_table(rows: list[dict[str, Any]]) -> str:
     for row in rows:
         table.add_row(str(row["rank"]), f"{row['score']:.4f}", row["filename"])
     buffer = io.StringIO()
-    console = Console(file=buffer, force_terminal=True, highlight=False,
-                      width=shutil.get_terminal_size().columns)
+    console = Console(
+        file=buffer, force_terminal=True, highlight=False, width=shutil.get_terminal_size().columns
+    )
     console.print(table)
     return buffer.getvalue()

@@ -12,11 +12,16 @@ from relace_cli.cli.common import boundary
 
 @boundary
 def undo(
-    file: Annotated[str | None, typer.Argument(help="File to restore (default: the last one "
-                                               "relace wrote).", show_default=False)] = None,
+    file: Annotated[
+        str | None,
+        typer.Argument(
+            help="File to restore (default: the last one relace wrote).", show_default=False
+        ),
+    ] = None,
     list_: Annotated[bool, typer.Option("--list", help="Show the backup history.")] = False,
-    force: Annotated[bool, typer.Option("--force", help="Restore even if the file changed since.")]
-    = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Restore even if the file changed since.")
+    ] = False,
     json_out: Annotated[bool, typer.Option("--json", help="With --list: JSON output.")] = False,
 ) -> None:
     """Restore FILE (or the last file written) to its content before the last `relace apply`."""
@@ -34,5 +39,7 @@ def undo(
             output.out(f"{e.time[:19].replace('T', ' ')}  {e.size:>9,} B  {e.path}\n")
         return
     entry = backup.undo(file, force=force)
-    output.info(f"restored {file or entry.path} to its content before the apply of "
-                f"{entry.time[:19].replace('T', ' ')}")
+    output.info(
+        f"restored {file or entry.path} to its content before the apply of "
+        f"{entry.time[:19].replace('T', ' ')}"
+    )
