@@ -366,3 +366,43 @@ def test_small_files(merged: str, ok: bool) -> None:
 def test_one_line_file_edit_and_emptying() -> None:
     assert run("x = 1\n", "y = 2\n", "# ...\ny = 2\n").failures == []
     assert names(run("x = 1\n", "", "# ...\ny = 2\n")) == ["truncation"]
+
+
+# --- real parsers, when the `syntax` extra is installed (it is in the test extras) ---------
+
+
+@pytest.mark.parametrize(
+    ("language", "original", "broken"),
+    [
+        ("js", "function a() {\n  return 1;\n}\n", "function a() {\n  return (1;\n}\n"),
+        ("ts", "const x: number = 1;\n", "const x: number = ;\n"),
+        ("tsx", "export const A = () => <div>hi</div>;\n",
+         "export const A = () => <div>hi</div>);\n"),
+        ("py", "def f():\n    return 1\n", "def f(:\n    return 1\n"),
+    ],
+)
+def test_tree_sitter_and_ast_catch_a_broken_result(language: str, original: str,
+                                                  broken: str) -> None:
+    if language != "py":
+        pytest.importorskip("tree_sitter")
+    checked = check_merge(original, broken, broken, language=language, remote=False,
+                          disabled=frozenset({"truncation"}))
+    assert [f.guard for f in checked.failures] == ["syntax"]
+    fine = check_merge(original, original, original, language=language, remote=False)
+    assert fine.failures == [] and not any("skipped" in n for n in fine.notes)
+
+
+def test_real_pyyaml_catches_broken_yaml() -> None:
+    pytest.importorskip("yaml")
+    checked = check_merge("a: 1\nb: [1, 2]\n", "a: 1\nb: [1, 2\n", "b: [1, 2", language="yaml",
+                          remote=False, disabled=frozenset({"truncation"}))
+    assert [f.guard for f in checked.failures] == ["syntax"]
+    assert "YAML" in checked.failures[0].message
+
+
+def test_original_that_does_not_parse_is_not_held_against_the_result() -> None:
+    pytest.importorskip("tree_sitter")
+    broken = "function a( {\n"
+    checked = check_merge(broken, broken + "// more\n", "// more\n", language="js",
+                          remote=False, disabled=frozenset({"truncation"}))
+    assert checked.failures == []
