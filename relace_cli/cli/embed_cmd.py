@@ -76,8 +76,10 @@ def embed(
             items = [{"id": next(ids), "embedding": vec} for _i, vec in rows]
             output.out_json(items)
             return
-        for _i, vec in rows:
-            output.out(json.dumps({"id": next(ids), "embedding": vec}) + "\n")
+        for i, vec in rows:  # flushed once per batch: rows stream out as batches complete
+            row = json.dumps({"id": next(ids), "embedding": vec}) + "\n"
+            output.out(row, flush=(i + 1) % batch_size == 0)
+        output.out("")
 
 
 def _inputs(paths: list[str], texts: list[str], lines: bool) -> tuple[Iterator, Iterator[str]]:

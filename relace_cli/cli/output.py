@@ -65,10 +65,11 @@ def _write_err(message: str) -> None:
         pass
 
 
-def out(text: str) -> None:
+def out(text: str, *, flush: bool = True) -> None:
     """Data on stdout, exactly as given."""
     sys.stdout.write(redact(text))
-    sys.stdout.flush()
+    if flush:
+        sys.stdout.flush()
 
 
 def out_bytes(data: bytes) -> None:
