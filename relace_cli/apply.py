@@ -42,13 +42,16 @@ class Outcome:
     usage: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
+    _diff: str | None = field(default=None, repr=False)
 
     @property
     def changed(self) -> bool:
         return self.data != self.source.raw or not self.source.exists
 
     def diff(self) -> str:
-        return unified_diff(self.source.text, self.merged, self.source.display)
+        if self._diff is None:  # computed once: the summary, --diff and --json all use it
+            self._diff = unified_diff(self.source.text, self.merged, self.source.display)
+        return self._diff
 
     def line_counts(self) -> tuple[int, int]:
         added = removed = 0
@@ -122,7 +125,8 @@ def run(
     language = language_of(req.path, req.language)
     started = time.perf_counter()
     if not source.exists:
-        merged, engine, strategy, usage = snippet, "new-file", "create", {}
+        merged = snippet if snippet.endswith("\n") else snippet + "\n"
+        engine, strategy, usage = "new-file", "create", {}
     else:
         merged, engine, strategy, usage = _merge(
             source.text, snippet, language, req, settings, notify, client_factory
@@ -177,7 +181,7 @@ def _remote(
 ) -> tuple[str, dict[str, int]]:
     from relace_cli import api
 
-    settings.require_key()
+    settings.require_key(alternative="; or use --engine local")
     client = client_factory() if client_factory else make_client(settings)
     with client:  # type: ignore[attr-defined]
         if settings.apply_protocol == "openai":

@@ -17,6 +17,7 @@ import json
 import os
 import secrets
 import stat
+import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -108,7 +109,10 @@ def _load(directory: Path) -> list[dict[str, Any]]:
     """The index entries, oldest first; anything unreadable reads as an empty history."""
     try:
         data = json.loads((directory / INDEX).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return []
     except (OSError, ValueError):
+        _set_aside(directory)
         return []
     items = data.get("entries") if isinstance(data, dict) else None
     if not isinstance(items, list):
@@ -121,6 +125,13 @@ def _load(directory: Path) -> list[dict[str, Any]]:
     return good
 
 
+def _set_aside(directory: Path) -> None:
+    """Keep a damaged index for inspection instead of overwriting it."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    with contextlib.suppress(OSError):
+        os.replace(directory / INDEX, directory / f"{INDEX}.damaged-{stamp}")
+
+
 def _save(directory: Path, items: list[dict[str, Any]]) -> None:
     data = json.dumps({"version": 1, "entries": items}, indent=1).encode("utf-8")
     write_atomic(str(directory / INDEX), data, mode=0o600)
@@ -131,18 +142,35 @@ def _entry(item: dict[str, Any]) -> Entry:
 
 
 def _prune(directory: Path, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Drop the oldest entries beyond the bounds (the newest always stays), and stray blobs."""
-    items = items[-MAX_ENTRIES:]
+    """Drop the oldest entries beyond the bounds (the newest always stays) and their blobs.
+
+    Only the blobs of dropped entries are deleted: a blob the index does not know (say,
+    after the index was damaged) is never touched, so no backup is lost by accident.
+    """
+    dropped = items[:-MAX_ENTRIES] if len(items) > MAX_ENTRIES else []
+    items = items[len(dropped):]
     total = sum(item["size"] for item in items)
     while len(items) > 1 and total > MAX_BYTES:
-        total -= items.pop(0)["size"]
-    keep = {item["blob"] for item in items}
-    with contextlib.suppress(OSError):
-        for blob in (directory / BLOBS).iterdir():
-            if blob.name not in keep and blob.suffix == ".bak":
-                with contextlib.suppress(OSError):
-                    blob.unlink()
+        total -= items[0]["size"]
+        dropped.append(items.pop(0))
+    for item in dropped:
+        with contextlib.suppress(OSError):
+            (directory / BLOBS / item["blob"]).unlink()
     return items
+
+
+def forget(entry: Entry) -> None:
+    """Remove *entry* again (its write did not happen)."""
+    directory = state_dir()
+    with _locked(directory, None):
+        items = _load(directory)
+        keep = [item for item in items if item["id"] != entry.id]
+        if len(keep) != len(items):
+            _save(directory, keep)
+            for item in items:
+                if item["id"] == entry.id:
+                    with contextlib.suppress(OSError):
+                        (directory / BLOBS / item["blob"]).unlink()
 
 
 def record(path: str, old: bytes, new: bytes) -> Entry:
@@ -223,6 +251,10 @@ def undo(path: str | None = None, *, force: bool = False) -> Entry:
                 f"{name} {what} since relace wrote it (at {_when(entry)}); not restoring",
                 hint="use --force to restore the earlier content anyway",
             )
+        if current is not None:
+            from relace_cli.files import check_writable
+
+            check_writable(entry.path)  # a read-only file stays as it is, as with apply
         _restore(directory, item, name, current is not None)
         del items[pick]
         _save(directory, items)

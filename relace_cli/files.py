@@ -10,6 +10,7 @@ and trailing whitespace survive), and :func:`write_atomic` replaces the file in 
 from __future__ import annotations
 
 import codecs
+import contextlib
 import os
 import re
 import stat
@@ -72,7 +73,7 @@ def decode(raw: bytes, *, path: str = STDIN, encoding: str | None = None) -> tup
     if enc is None:
         if b"\x00" in body[:_SNIFF]:
             raise InputError(
-                f"{_name(path)} looks binary (it contains NUL bytes); refusing to edit it"
+                f"{_name(path)} looks binary (it contains NUL bytes)"
             )
         enc = _declared_encoding(body) or "utf-8"
     try:
@@ -88,7 +89,7 @@ def decode(raw: bytes, *, path: str = STDIN, encoding: str | None = None) -> tup
         ) from None
     if "\x00" in text[:_SNIFF]:
         raise InputError(
-            f"{_name(path)} looks binary (it contains NUL characters); refusing to edit it"
+            f"{_name(path)} looks binary (it contains NUL characters)"
         )
     return text, enc, bom
 
@@ -268,10 +269,14 @@ def write_atomic(path: str, data: bytes, *, mode: int | None = None) -> None:
     """
     real = os.path.realpath(path)
     directory = os.path.dirname(real) or "."
+    try:
+        st: os.stat_result | None = os.stat(real)
+    except FileNotFoundError:
+        st = None
     if mode is None:
-        try:
-            mode = stat.S_IMODE(os.stat(real).st_mode)
-        except FileNotFoundError:
+        if st is not None:
+            mode = stat.S_IMODE(st.st_mode)
+        else:
             umask = os.umask(0)
             os.umask(umask)
             mode = 0o666 & ~umask
@@ -283,15 +288,24 @@ def write_atomic(path: str, data: bytes, *, mode: int | None = None) -> None:
             fh.write(data)
             fh.flush()
             os.fchmod(fh.fileno(), mode)
+            if st is not None and (st.st_uid, st.st_gid) != (os.getuid(), os.getgid()):
+                with contextlib.suppress(OSError):  # keep the owner where we may (root)
+                    os.fchown(fh.fileno(), st.st_uid, st.st_gid)
             os.fsync(fh.fileno())
         os.replace(tmp, real)
     except BaseException:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
-        except OSError:
-            pass
         raise
     _fsync_dir(directory)
+
+
+def hard_link_count(path: str) -> int:
+    """How many names the file has (an atomic replace gives *path* a new inode of its own)."""
+    try:
+        return os.stat(path).st_nlink
+    except OSError:
+        return 1
 
 
 def _fsync_dir(directory: str) -> None:

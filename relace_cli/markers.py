@@ -83,10 +83,14 @@ _PHRASES = re.compile(
 )
 
 
+# The first character of every comment opener above.
+_OPENERS = frozenset("{/<(#-;%")
+
+
 def comment_body(line: str) -> str | None:
     """The text inside a whole-line comment, or None when *line* is not only a comment."""
     s = line.strip()
-    if not s:
+    if not s or s[0] not in _OPENERS:
         return None
     m = _COMMENT.match(s)
     if m is None:
@@ -104,7 +108,7 @@ def _normalise(body: str) -> str:
 
 def is_marker(line: str) -> bool:
     """True when *line* (without its newline) is an elision marker comment."""
-    if len(line) > 300:
+    if len(line) > 300 or line.lstrip()[:1] not in _OPENERS:
         return False
     body = comment_body(line)
     if body is None:

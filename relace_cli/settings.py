@@ -24,8 +24,11 @@ def _url(value: Any) -> str:
 
 
 def _positive_float(value: Any) -> float:
-    number = float(value)
-    if not number > 0 or number != number or number == float("inf"):
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError("must be a positive number of seconds") from None
+    if isinstance(value, bool) or not number > 0 or number != number or number == float("inf"):
         raise ValueError("must be a positive number of seconds")
     return number
 
@@ -57,6 +60,14 @@ def _text(value: Any) -> str:
     return text
 
 
+def _key(value: Any) -> str:
+    """An API key goes into an HTTP header: printable ASCII without spaces, or refuse it."""
+    text = _text(value)
+    if not all("!" <= ch <= "~" for ch in text):
+        raise ValueError("has spaces, control or non-ASCII characters (a pasted mask?)")
+    return text
+
+
 @dataclass(frozen=True)
 class Key:
     name: str
@@ -69,7 +80,7 @@ class Key:
 KEYS: dict[str, Key] = {
     k.name: k
     for k in (
-        Key("api_key", None, _text, "Relace API key (rlc-...)", secret=True),
+        Key("api_key", None, _key, "Relace API key (rlc-...)", secret=True),
         Key("apply_url", DEFAULT_APPLY_URL, _url, "base URL of the apply model host"),
         Key("embed_url", DEFAULT_EMBED_URL, _url, "base URL of the embedding model host"),
         Key("rank_url", DEFAULT_RANK_URL, _url, "base URL of the ranker model host"),
@@ -106,7 +117,8 @@ def parse_value(key: str, value: Any, *, origin: str) -> Any:
     try:
         return KEYS[key].parse(value)
     except (ValueError, TypeError) as exc:
-        raise ConfigError(f"{key} from {origin}: {value!r} {exc}") from None
+        shown = "the value" if KEYS[key].secret else repr(value)
+        raise ConfigError(f"{key} from {origin}: {shown} {exc}") from None
 
 
 def key_warning(key: str | None) -> str | None:
@@ -129,13 +141,14 @@ class Settings:
     apply_protocol: str = "relace"
     profile: str | None = None
     sources: Mapping[str, str] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
 
-    def require_key(self) -> str:
+    def require_key(self, what: str = "the remote engine", *, alternative: str = "") -> str:
         if not self.api_key:
-            raise ConfigError(
-                "no API key: the remote engine needs one",
-                hint="set RELACE_API_KEY or run `relace config set api_key`; or use --engine local",
-            )
+            where = (f"`relace --profile {self.profile} config set api_key`" if self.profile
+                     else "RELACE_API_KEY or run `relace config set api_key`")
+            raise ConfigError(f"no API key: {what} needs one",
+                              hint=f"set {where}{alternative}")
         return self.api_key
 
 
@@ -158,19 +171,47 @@ def resolve(
             f"no profile named {profile!r} in {config_file.config_path()}",
             hint="create it with `relace --profile NAME config set KEY VALUE`",
         )
-    table = config_file.section(dict(file_data), profile)
+    table, warnings = _table(config_file.section(dict(file_data), profile),
+                             str(config_file.config_path()))
     values: dict[str, Any] = {}
     sources: dict[str, str] = {}
     for name, key in KEYS.items():
         flag = (flags or {}).get(name)
+        from_env = env.get(env_name(name))
+        if profile and name in table:
+            from_env = None  # a named profile's own settings beat the environment
+        if profile and name == "api_key" and _other_provider(table):
+            from_env = None  # never send RELACE_API_KEY to the provider a profile points at
         if flag is not None:
             values[name], sources[name] = parse_value(name, flag, origin="the command line"), "flag"
-        elif env.get(env_name(name)):
-            values[name] = parse_value(name, env[env_name(name)], origin=env_name(name))
+        elif from_env:
+            values[name] = parse_value(name, from_env, origin=env_name(name))
             sources[name] = "env"
         elif name in table:
             values[name] = parse_value(name, table[name], origin=str(config_file.config_path()))
             sources[name] = "config"
         else:
             values[name], sources[name] = key.default, "default"
-    return Settings(**values, profile=profile, sources=sources)
+    warning = key_warning(values["api_key"]) if sources["api_key"] != "default" else None
+    if warning:
+        warnings.append(warning)
+    return Settings(**values, profile=profile, sources=sources, warnings=tuple(warnings))
+
+
+def _table(raw: Mapping[str, Any], path: str) -> tuple[dict[str, Any], list[str]]:
+    """The file's keys by their canonical names ('api-key' too); unknown keys are warned."""
+    table: dict[str, Any] = {}
+    warnings: list[str] = []
+    for name, value in raw.items():
+        key = name.strip().lower().replace("-", "_")
+        if key in KEYS:
+            table[key] = value
+        elif name != "profiles":
+            warnings.append(f"warning: {path}: unknown key {name!r} ignored "
+                            f"(valid keys: {', '.join(KEYS)})")
+    return table, warnings
+
+
+def _other_provider(table: Mapping[str, Any]) -> bool:
+    """True when a profile points apply at a host or protocol of its own."""
+    return "apply_url" in table or "apply_protocol" in table

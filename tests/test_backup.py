@@ -205,3 +205,35 @@ def test_concurrent_processes_lose_no_entries(tmp_path: Path, state: Path) -> No
     assert len(entries) == 40
     assert len({e.id for e in entries}) == 40
     assert len(list((state / "backups").iterdir())) == 40
+
+
+def test_a_damaged_index_is_set_aside_and_no_blob_is_deleted(tmp_path: Path, state: Path) -> None:
+    f = tmp_path / "x.txt"
+    f.write_bytes(b"a")
+    write(f, b"a", b"b")
+    write(f, b"b", b"c")
+    blobs = sorted(p.name for p in (state / "backups").iterdir())
+    (state / "index.json").write_text("{not json")
+    write(f, b"c", b"d")  # the next apply after the damage
+    assert set(blobs) <= {p.name for p in (state / "backups").iterdir()}
+    assert [p.name for p in state.iterdir() if p.name.startswith("index.json.damaged-")]
+    assert len(backup.history()) == 1
+
+
+def test_forget_removes_an_entry_whose_write_failed(tmp_path: Path, state: Path) -> None:
+    f = tmp_path / "x.txt"
+    f.write_bytes(b"a")
+    entry = backup.record(str(f), b"a", b"b")
+    backup.forget(entry)
+    assert backup.history() == []
+    assert list((state / "backups").iterdir()) == []
+
+
+def test_undo_refuses_a_read_only_file(tmp_path: Path) -> None:
+    f = tmp_path / "x.txt"
+    f.write_bytes(b"a")
+    write(f, b"a", b"b")
+    f.chmod(0o444)
+    with pytest.raises(InputError, match="read-only"):
+        backup.undo(str(f))
+    assert f.read_bytes() == b"b" and len(backup.history()) == 1

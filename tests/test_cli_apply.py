@@ -414,11 +414,16 @@ def test_empty_file_gets_a_complete_snippet(relace: Run, tmp_path: Path) -> None
     f = tmp_path / "empty.py"
     f.write_bytes(b"")
     r = relace("apply", str(f), "-e", "x = 1\n", "--engine", "local")
-    assert r.code in (0, 4), r
-    if r.code == 0:
-        assert f.read_bytes() == b"x = 1\n"
-    else:
-        assert f.read_bytes() == b""
+    assert r.code == 0, r
+    assert f.read_bytes() == b"x = 1\n"
+
+
+def test_empty_file_refuses_a_snippet_with_markers(relace: Run, tmp_path: Path) -> None:
+    f = tmp_path / "empty.py"
+    f.write_bytes(b"")
+    r = relace("apply", str(f), "-e", SNIPPET, "--engine", "local")
+    assert r.code == 4, r
+    assert f.read_bytes() == b""
 
 
 def test_read_only_file_is_refused_even_as_root(relace: Run, pyfile: Path) -> None:
@@ -543,3 +548,90 @@ def test_interrupt_code_is_130_and_file_untouched(pyfile: Path) -> None:
     assert proc.returncode == 130
     assert b"Traceback" not in err and b"interrupted" in err
     assert pyfile.read_text() == ORIGINAL
+
+
+# --- found in review ---------------------------------------------------------------------
+
+
+def test_pipeline_with_json_never_writes_a_file_named_dash(relace: Run, tmp_path: Path) -> None:
+    r = relace("apply", "-", "-e", SNIPPET, "--json", "--language", "py", input=ORIGINAL)
+    assert r.code == 0, r
+    report = json.loads(r.stdout)
+    assert report["written"] is False and report["changed"] is True
+    assert not (tmp_path / "-").exists()
+    assert relace("undo", "--list").stdout == ""
+
+
+@pytest.mark.parametrize("value", ["--debug", "--profile"])
+def test_option_values_that_look_like_global_options_stay_put(
+    relace: Run, pyfile: Path, value: str
+) -> None:
+    before = pyfile.read_bytes()
+    r = relace("apply", str(pyfile), "-e", value, "--diff", "--engine", "local")
+    assert r.code == 4, r  # the snippet "--debug" cannot be placed; --diff still applies
+    assert pyfile.read_bytes() == before and "Traceback" not in r.stderr
+
+
+def test_debug_after_the_subcommand_still_works(relace: Run, pyfile: Path) -> None:
+    r = relace("apply", str(pyfile), "-e", "# ...\nnot here\n# ...\n", "--engine", "local",
+               "--debug")
+    assert r.code == 4 and "Traceback" in r.stderr
+
+
+def test_closed_stdin_is_an_error_not_an_empty_file(pyfile: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "relace_cli", "apply", "-", "-e", "x = 1\n"],
+        capture_output=True, text=True, env=dict(os.environ), pass_fds=(), close_fds=True,
+        preexec_fn=lambda: os.close(0))
+    assert proc.returncode == 2, proc.stderr
+    assert "stdin" in proc.stderr and proc.stdout == ""
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["apply", "f.py", "--bogus"], ["embed", "--batch-size", "0"], ["rank", "q"],
+     ["embed", "--dtype", "int8", "--text", "x"], ["nosuch"]],
+)
+def test_usage_errors_are_one_line_and_exit_2(relace: Run, args: list[str]) -> None:
+    r = relace(*args)
+    assert r.code == 2, r
+    assert r.stderr.startswith("relace: ") and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert "--help" in r.stderr
+
+
+def test_bare_relace_shows_help_and_exits_0(relace: Run) -> None:
+    r = relace()
+    assert r.code == 0 and "Usage: relace" in r.stdout
+
+
+def test_new_file_gets_a_final_newline(relace: Run, tmp_path: Path) -> None:
+    r = relace("apply", str(tmp_path / "new.py"), "-e", "print(1)")
+    assert r.code == 0, r
+    assert (tmp_path / "new.py").read_bytes() == b"print(1)\n"
+
+
+def test_owner_is_kept_when_running_as_root(relace: Run, pyfile: Path) -> None:
+    import os
+
+    if os.geteuid() != 0:
+        pytest.skip("needs root to give the file to another user")
+    os.chown(pyfile, 65534, 65534)
+    r = relace("apply", str(pyfile), "-e", SNIPPET, "--engine", "local")
+    assert r.code == 0, r
+    st = pyfile.stat()
+    assert (st.st_uid, st.st_gid) == (65534, 65534)
+    assert pyfile.read_text() == MERGED
+
+
+def test_hard_linked_file_is_replaced_with_a_note(relace: Run, pyfile: Path,
+                                                  tmp_path: Path) -> None:
+    other = tmp_path / "other.py"
+    other.hardlink_to(pyfile)
+    r = relace("apply", str(pyfile), "-e", SNIPPET, "--engine", "local")
+    assert r.code == 0, r
+    assert pyfile.read_text() == MERGED and other.read_text() == ORIGINAL
+    assert "hard links" in r.stderr

@@ -7,6 +7,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from pytest_httpserver import HTTPServer
 
 from relace_cli import config_file
 from relace_cli.errors import ConfigError
@@ -158,3 +159,74 @@ def test_world_readable_config_with_key_warns(relace: Run, tmp_path: Path) -> No
     path.chmod(0o644)
     r = relace("config", "get", "api_key")
     assert r.code == 0 and "chmod 600" in r.stderr
+
+
+def test_named_profile_settings_beat_the_environment_and_keep_their_key(
+    relace: Run, httpserver: HTTPServer, tmp_path: Path
+) -> None:
+    """RELACE_API_KEY exported for Relace must never reach the provider a profile points at."""
+    other = "sk-" + "m" * 30
+    base = httpserver.url_for("/morph").rstrip("/")
+    httpserver.expect_request("/morph/chat/completions").respond_with_json(
+        {"choices": [{"message": {"content": "x = 2\n"}, "finish_reason": "stop"}]})
+    for key, value in (("apply_protocol", "openai"), ("apply_url", base), ("api_key", other)):
+        assert relace("--profile", "morph", "config", "set", key, value).code == 0
+    f = tmp_path / "a.py"
+    f.write_text("x = 1\n")
+    r = relace("--profile", "morph", "apply", str(f), "-e", "x = 2\n", "--engine", "remote",
+               env={"RELACE_API_KEY": KEY, "RELACE_APPLY_URL": "http://127.0.0.1:9"})
+    assert r.code == 0, r
+    (req, _resp) = httpserver.log[0]
+    assert req.headers["Authorization"] == f"Bearer {other}"
+    assert f.read_text() == "x = 2\n"
+
+
+def test_profile_without_its_own_key_does_not_borrow_the_env_key(relace: Run,
+                                                                 tmp_path: Path) -> None:
+    relace("--profile", "morph", "config", "set", "apply_url", "http://127.0.0.1:9")
+    f = tmp_path / "a.py"
+    f.write_text("x = 1\n")
+    r = relace("--profile", "morph", "apply", str(f), "-e", "x = 2\n", "--engine", "remote",
+               env={"RELACE_API_KEY": KEY})
+    assert r.code == 2 and "--profile morph config set api_key" in r.stderr, r
+    assert f.read_text() == "x = 1\n"
+
+
+@pytest.mark.parametrize("bad", ["rlc-abc\ndef", "rlc-…wxyz", "rlc- spaced key"])
+def test_keys_with_spaces_control_or_non_ascii_are_refused(relace: Run, tmp_path: Path,
+                                                           bad: str) -> None:
+    f = tmp_path / "a.py"
+    f.write_text("x = 1\n")
+    r = relace("apply", str(f), "-e", "x = 2\n", "--engine", "remote", env={"RELACE_API_KEY": bad})
+    assert r.code == 2 and "api_key" in r.stderr, r
+    assert "abc" not in r.stderr and "def" not in r.stderr.replace("default", "")
+    assert "Traceback" not in r.stderr
+
+
+def test_server_echoing_part_of_the_key_is_masked(relace: Run, httpserver: HTTPServer,
+                                                  tmp_path: Path) -> None:
+    partial = KEY[:-3]
+    httpserver.expect_request("/v1/code/apply").respond_with_json(
+        {"error": f"bad key {partial}"}, status=400)
+    f = tmp_path / "a.py"
+    f.write_text("x = 1\n")
+    r = relace("apply", str(f), "-e", "x = 2\n", "--engine", "remote",
+               env={"RELACE_API_KEY": KEY, "RELACE_APPLY_URL": httpserver.url_for("/").rstrip("/"),
+                    "RELACE_MAX_RETRIES": "0"})
+    assert r.code == 3, r
+    assert partial not in r.stderr and KEY[4:16] not in r.stderr
+
+
+def test_malformed_key_from_the_environment_is_warned(relace: Run) -> None:
+    r = relace("config", "get", "api_key", env={"RELACE_API_KEY": "sk-abcdefghijklmnop"})
+    assert r.code == 0 and "does not look like a Relace key" in r.stderr
+
+
+def test_unknown_file_keys_are_warned_and_dashed_keys_accepted(relace: Run,
+                                                               tmp_path: Path) -> None:
+    path = tmp_path / "config" / "config.toml"
+    path.parent.mkdir()
+    path.write_text('max-retries = 5\ncolour = "blue"\n')
+    r = relace("config", "get", "max_retries")
+    assert r.code == 0 and r.stdout == "5\n"
+    assert "unknown key 'colour'" in r.stderr

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -10,6 +10,9 @@ from relace_cli import errors
 from relace_cli.cli import output
 from relace_cli.cli.common import boundary, read_stdin_bytes, settings, stdin_is_piped
 from relace_cli.errors import GUARD_NAMES, InputError
+
+if TYPE_CHECKING:
+    from relace_cli.apply import Outcome
 
 
 @boundary
@@ -128,7 +131,7 @@ def apply(
         raise InputError("--stdout cannot be combined with --diff, --check or --json")
     if file == "-" and not (diff or check or json_out):
         to_stdout = True
-    writes = not (diff or check or to_stdout)
+    writes = not (diff or check or to_stdout) and file != "-"  # stdin is never written back
     if writes:
         from relace_cli.files import check_writable
 
@@ -206,16 +209,23 @@ def read_snippet(file: str, snippet: str | None, edit: str | None) -> str:
     return read_source(snippet).text
 
 
-def _write(outcome) -> None:  # type: ignore[no-untyped-def]
+def _write(outcome: Outcome) -> None:
     from relace_cli import backup
-    from relace_cli.files import write_atomic
+    from relace_cli.files import hard_link_count, write_atomic
 
     src = outcome.source
-    backup.record(src.path, src.raw if src.exists else b"", outcome.data)
-    write_atomic(src.path, outcome.data, mode=src.mode)
+    links = hard_link_count(src.path)
+    entry = backup.record(src.path, src.raw if src.exists else b"", outcome.data)
+    try:
+        write_atomic(src.path, outcome.data, mode=src.mode)
+    except BaseException:
+        backup.forget(entry)
+        raise
+    if links > 1:
+        output.warn(f"note: {src.path} had {links} hard links; the others keep the old content")
 
 
-def summary(outcome, *, written: bool, checking: bool) -> str:  # type: ignore[no-untyped-def]
+def summary(outcome: Outcome, *, written: bool, checking: bool) -> str:
     name = outcome.source.display
     ms = outcome.seconds * 1000
     if outcome.engine == "new-file":
@@ -233,7 +243,7 @@ def summary(outcome, *, written: bool, checking: bool) -> str:  # type: ignore[n
     )
 
 
-def _report(outcome, written: bool) -> dict:  # type: ignore[no-untyped-def]
+def _report(outcome: Outcome, written: bool) -> dict[str, object]:
     return {
         "file": outcome.source.display,
         "changed": outcome.changed,

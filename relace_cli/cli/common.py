@@ -73,6 +73,8 @@ def settings(flags: Mapping[str, Any] | None = None) -> Settings:
 
     resolved = resolve(flags, profile=State.profile)
     output.add_secret(resolved.api_key)
+    for warning in resolved.warnings:
+        output.warn(warning)
     if resolved.sources.get("api_key") == "config":
         warning = config_file.permission_warning()
         if warning:
@@ -93,4 +95,4 @@ def read_stdin_bytes() -> bytes:
     try:
         return sys.stdin.buffer.read()
     except (OSError, ValueError, AttributeError):
-        return b""
+        raise errors.InputError("cannot read stdin (is it closed?)") from None

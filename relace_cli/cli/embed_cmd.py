@@ -58,7 +58,7 @@ def embed(
 
     ids, inputs = _inputs(paths or [], text or [], lines)
     resolved = settings({"embed_model": model, "timeout": timeout})
-    resolved.require_key()
+    resolved.require_key("this command")
     client = make_client(resolved, notify=output.info, pool_size=jobs)
     rows = api.embed_many(
         client,

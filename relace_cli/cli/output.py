@@ -27,11 +27,26 @@ def add_secret(value: str | None) -> None:
         _secrets.add(value)
 
 
-def redact(text: str) -> str:
+def redact(text: str, *, partial: bool = False) -> str:
+    """Mask every known secret in *text*; with *partial*, also any run of 8+ of its characters
+    (a server may echo part of a key). Messages get *partial*; data on stdout only whole keys."""
     for secret in _secrets:
         if secret in text:
             text = text.replace(secret, mask(secret))
+        if partial:
+            text = _mask_fragments(text, secret)
     return text
+
+
+def _mask_fragments(text: str, secret: str, shortest: int = 8) -> str:
+    import difflib
+
+    while True:
+        matcher = difflib.SequenceMatcher(None, text, secret, autojunk=False)
+        match = matcher.find_longest_match(0, len(text), 0, len(secret))
+        if match.size < shortest:
+            return text
+        text = text[: match.a] + "…" + text[match.a + match.size :]
 
 
 def use_color(stream: TextIO) -> bool:
@@ -59,7 +74,7 @@ def error(message: str) -> None:
 
 def _write_err(message: str) -> None:
     try:
-        sys.stderr.write(redact(message).rstrip("\n") + "\n")
+        sys.stderr.write(redact(message, partial=True).rstrip("\n") + "\n")
         sys.stderr.flush()
     except (BrokenPipeError, ValueError):
         pass

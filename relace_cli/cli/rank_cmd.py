@@ -57,7 +57,7 @@ def rank(
     if not loaded.files:
         raise InputError("no text files to rank", hint="pass files or directories holding code")
     resolved = settings({"timeout": timeout})
-    resolved.require_key()
+    resolved.require_key("this command")
     codebase = [{"filename": f.path, "content": f.text} for f in loaded.files]
     size = sum(len(f.text) for f in loaded.files)
     if not json_out and _is_tty(sys.stderr) and (show_progress or size >= LARGE_BYTES):

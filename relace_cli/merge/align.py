@@ -65,6 +65,7 @@ class Aligner:
         self.match: dict[int, int] = {}
         self.cuts: set[tuple[int, int]] = set()
         self._points: list[tuple[int, int]] | None = None
+        self._sorted: tuple[list[int], list[int]] | None = None  # matched s, their o
         self.done_headers: set[int] = set()
         # original positions of every key the snippet uses
         wanted = {k for k, kind in zip(snip.keys, snip.kinds, strict=True) if kind == CODE}
@@ -115,6 +116,7 @@ class Aligner:
         if s in self.match or not self._fits(s, o, s + 1, o + 1):
             return False
         self.match[s] = o
+        self._sorted = None
         self._insert((s, o), (s + 1, o + 1))
         return True
 
@@ -130,6 +132,7 @@ class Aligner:
     def remove_match(self, s: int) -> None:
         if self.match.pop(s, None) is not None:
             self._points = None
+            self._sorted = None
 
     # --- steps ----------------------------------------------------------------------------
 
@@ -149,8 +152,16 @@ class Aligner:
         chain = lis(cands)
         if len(chain) < len(cands) <= 1500:
             chain = self._heaviest(cands)
-        kept = set(chain)
-        self.dropped = [p for p in cands if p not in kept]
+        if len(chain) < len(cands):
+            kept = set(chain)
+            self.dropped = [p for p in cands if p not in kept]
+        if not self.match and not self.cuts:
+            # an increasing chain on an empty alignment: every link fits
+            self.match.update(chain)
+            self._sorted = None
+            self.unique.update(si for si, _ in chain)
+            self._points = None
+            return
         for si, oi in chain:
             if self.add_match(si, oi):
                 self.unique.add(si)
@@ -194,8 +205,10 @@ class Aligner:
             o = self.match[s]
             self.done_headers.add(s)
             se = self.sb.end(s)
+            if se is None:
+                continue
             oe = self.ob.end(o)
-            if se is None or oe is None:
+            if oe is None:
                 continue
             s_end, s_explicit = se
             o_end, o_explicit = oe
@@ -221,8 +234,10 @@ class Aligner:
         return changed
 
     def _drop_strays(self, s: int, s_end: int, o: int, o_end: int) -> bool:
-        ss = sorted(self.match)
-        os_ = [self.match[x] for x in ss]
+        if self._sorted is None:
+            keys = sorted(self.match)
+            self._sorted = (keys, [self.match[x] for x in keys])
+        ss, os_ = self._sorted
         a = set(ss[bisect_right(ss, s):bisect_right(ss, s_end)])
         lo, hi = bisect_right(os_, o), bisect_right(os_, o_end)
         b = set(ss[lo:hi])
@@ -252,14 +267,14 @@ class Aligner:
 
     def gaps(self) -> list[tuple[int, int, int, int]]:
         """Gaps between chain links: (s0, s1, o0, o1) half-open, non-empty on some side."""
-        pts = [(0, 0)] + self.points() + [(len(self.s), len(self.o))]
+        match = self.match
         out = []
-        for (a, b), (c, d) in zip(pts, pts[1:], strict=False):
-            if c < a or d < b:
-                continue
-            if (c - a == 1 and d - b == 1 and self.match.get(a) == b) or (c == a and d == b):
-                continue
-            out.append((a, c, b, d))
+        a = b = 0
+        for c, d in [*self.points(), (len(self.s.keys), len(self.o.keys))]:
+            if c >= a and d >= b and (c != a or d != b) and not (
+                    c - a == 1 and d - b == 1 and match.get(a) == b):
+                out.append((a, c, b, d))
+            a, b = c, d
         return out
 
     def refine(self, s0: int, s1: int, o0: int, o1: int, depth: int = 0) -> None:
@@ -323,14 +338,21 @@ class Aligner:
 
     def run(self) -> None:
         self.unique_anchors()
+        idle: set[tuple[int, int, int, int]] = set()  # gaps whose refinement added nothing
         for _ in range(6):
             changed = self.structure()
             before = len(self.match) + len(self.cuts)
             for g in self.gaps():
+                if g in idle:
+                    continue  # same bounds, same neighbours: it would add nothing again
+                n = len(self.match) + len(self.cuts)
                 self.refine(*g)
+                if len(self.match) + len(self.cuts) == n:
+                    idle.add(g)
             if not changed and len(self.match) + len(self.cuts) == before:
-                break
-        self.structure()
+                break  # stable: a further structure pass would find nothing new
+        else:
+            self.structure()
 
 
 def _extendable(key: str) -> bool:

@@ -68,34 +68,45 @@ class Assembler:
             if kind != CODE:
                 chunk += 1
             chunks.append(chunk)
-        best: dict[int, tuple[int, int, bool | None]] = {}
+        best: dict[int, tuple[int, int]] = {}
         tabs = self._file_tabs()
-        for si in sorted(self.al.match):
-            oi = self.al.match[si]
-            if not s.keys[si]:
+        skeys, slines, olines = s.keys, s.lines, o.lines
+        match = self.al.match
+        for si in sorted(match):
+            key = skeys[si]
+            if not key:
                 continue
             c = chunks[si]
-            ind = indent_of(s.lines[si])
+            ind = indent_of(slines[si])
             cur = best.get(c)
-            rank = ind + (10_000 if is_trivial(s.keys[si]) else 0)  # `}` decides last
+            rank = ind + (10_000 if is_trivial(key) else 0)  # `}` decides last
             if cur is None or rank < cur[0]:
-                best[c] = (rank, indent_of(o.lines[oi]) - indent_of(s.lines[si]), tabs)
+                best[c] = (rank, indent_of(olines[match[si]]) - ind)
         n = chunk + 1
         resolved: list[tuple[int, bool | None]] = []
-        for c in range(n):
-            if c in best:
-                resolved.append(best[c][1:])
-                continue
-            prev = next((best[x][1:] for x in range(c - 1, -1, -1) if x in best), None)
-            nxt = next((best[x][1:] for x in range(c + 1, n) if x in best), None)
-            resolved.append(prev or nxt or (0, tabs))
+        if len(best) == n:
+            resolved = [(best[c][1], tabs) for c in range(n)]
+        else:
+            for c in range(n):
+                if c in best:
+                    resolved.append((best[c][1], tabs))
+                    continue
+                prev = next((best[x][1] for x in range(c - 1, -1, -1) if x in best), None)
+                if prev is None:
+                    prev = next((best[x][1] for x in range(c + 1, n) if x in best), 0)
+                resolved.append((prev, tabs))
         self.chunk_of = chunks
         self.chunk_delta = resolved
 
     def _file_tabs(self) -> bool | None:
         """Does the original indent with tabs? None when it has no indented line."""
-        tabs = sum(1 for line in self.o.lines[:2000] if line[:1] == "\t")
-        spaces = sum(1 for line in self.o.lines[:2000] if line[:1] == " " and line.strip())
+        tabs = spaces = 0
+        for line in self.o.lines[:2000]:
+            lead = line[:1]
+            if lead == "\t":
+                tabs += 1
+            elif lead == " " and not line.isspace():
+                spaces += 1
         if not tabs and not spaces:
             return None
         return tabs > spaces
@@ -126,33 +137,44 @@ class Assembler:
 
     def _emit_join(self, items: list[tuple[str, int]]) -> None:
         """Append items, not lengthening a blank run at the join."""
-        trailing = 0
-        for line in reversed(self.out.lines):
-            if line.strip():
-                break
-            trailing += 1
+        if not items:
+            return
+        out_lines, out_source = self.out.lines, self.out.source
         lead = 0
         for line, _ in items:
             if line.strip():
                 break
             lead += 1
-        drop = min(trailing, lead)
-        if items and self.out.source and self.out.source[-1] >= 0 \
-                and items[0][1] == self.out.source[-1] + 1:
-            drop = 0  # the original continues where it left off
-        for line, src in items[drop:]:
-            self._emit(line, src)
+        drop = 0
+        if lead:
+            trailing = 0
+            for line in reversed(out_lines):
+                if line.strip():
+                    break
+                trailing += 1
+            drop = min(trailing, lead)
+            if drop and out_source and out_source[-1] >= 0 \
+                    and items[0][1] == out_source[-1] + 1:
+                drop = 0  # the original continues where it left off
+        for line, src in items[drop:] if drop else items:
+            out_lines.append(line)
+            out_source.append(src)
 
     def run(self) -> Output:
         al = self.al
-        pts = [(0, 0)] + al.points() + [(len(self.s), len(self.o))]
-        for (a, b), (c, d) in zip(pts, pts[1:], strict=False):
+        match = al.match
+        out_lines, out_source = self.out.lines, self.out.source
+        pts = al.points()
+        a, b = 0, 0
+        for c, d in [*pts, (len(self.s), len(self.o))]:
             if c == a and d == b:
                 continue
-            if c - a == 1 and d - b == 1 and al.match.get(a) == b:
-                self._emit(self.matched_line(a, b), b)
-                continue
-            self.gap(a, c, b, d)
+            if c - a == 1 and d - b == 1 and match.get(a) == b:
+                out_lines.append(self.matched_line(a, b))
+                out_source.append(b)
+            else:
+                self.gap(a, c, b, d)
+            a, b = c, d
         return self.out
 
     def gap(self, s0: int, s1: int, o0: int, o1: int) -> None:
@@ -177,9 +199,9 @@ class Assembler:
         self._check_headers(a_idx + b_idx)
         self._check_balance(a_idx)
         self._check_balance(b_idx)
-        clash = slot_clash([x for x, _ in a_lines], [x for x, _ in g_lines], at_start=True)
-        clash = clash or slot_clash([x for x, _ in b_lines], [x for x, _ in g_lines],
-                                    at_start=False)
+        kept = [x for x, _ in g_lines]
+        clash = slot_clash([x for x, _ in a_lines], kept, at_start=True)
+        clash = clash or slot_clash([x for x, _ in b_lines], kept, at_start=False)
         if clash:
             raise Refuse(clash)
         if not hard and self.fragment and s0 == 0 and o0 == 0:

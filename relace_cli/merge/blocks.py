@@ -26,8 +26,44 @@ _CLOSE = ")]}"
 _BRACKET_CHARS = frozenset("()[]{}")
 _QUOTE_CHARS = frozenset("\"'`/#")
 _BRACKET_RE = re.compile(r"[()\[\]{}]")
+_FLAT = (0, 0, True)
 _HEADING = re.compile(r"^(#{1,6})\s")
 _FENCE = re.compile(r"^(`{3,}|~{3,})")
+
+
+_NOT_BRACKET = re.compile(r"[^()\[\]{}]+").sub
+# (net, low, only round/square) for a string of brackets: a pure function, memoised
+_SHAPES: dict[str, tuple[int, int, bool]] = {}
+
+
+def _shape_info(shape: str) -> tuple[int, int, bool]:
+    depth = low = 0
+    for c in shape:
+        if c in _OPEN:
+            depth += 1
+        else:
+            depth -= 1
+            if depth < low:
+                low = depth
+    return depth, low, "{" not in shape
+
+
+_STRIP: dict[tuple[bool, bool, bool], re.Pattern[str]] = {}
+
+
+def _strip_re(rust: bool, pythonic: bool, hashes: bool) -> re.Pattern[str]:
+    """The pattern for strings and comments, whose brackets do not count."""
+    key = (rust, pythonic, hashes)
+    got = _STRIP.get(key)
+    if got is None:
+        parts = [_DQ, _BQ] if rust else [_DQ, _SQ, _BQ]
+        comments = [r"/\*.*?\*/"]
+        if not pythonic:
+            comments.append(r"(?<![:\\])//.*")
+        if hashes:
+            comments.append(r"#.*")
+        got = _STRIP[key] = re.compile("|".join(parts + comments))
+    return got
 
 
 class Blocks:
@@ -37,14 +73,8 @@ class Blocks:
         fam = family(lang)
         self.brackets = fam in ("brace", "generic") or lang in PYTHONIC or lang == "yaml"
         self.markdown = lang in MARKDOWN
-        parts = [_DQ, _BQ] if lang == "rs" else [_DQ, _SQ, _BQ]
-        comments = [r"/\*.*?\*/"]
-        if lang not in PYTHONIC:
-            comments.append(r"(?<![:\\])//.*")
-        if lang in HASH_COMMENTS:
-            comments.append(r"#.*")
-        self._strip = re.compile("|".join(parts + comments))
-        self._info: dict[int, tuple[int, int, bool]] = {}
+        self._strip = _strip_re(lang == "rs", lang in PYTHONIC, lang in HASH_COMMENTS)
+        self._info: list[tuple[int, int, bool] | None] = [None] * len(doc)
         self._fences: list[bool] | None = None
         self._ends: dict[int, tuple[int, bool] | None] = {}
 
@@ -52,40 +82,43 @@ class Blocks:
 
     def info(self, i: int) -> tuple[int, int, bool]:
         """(net bracket change, lowest running depth, header opens only round/square)."""
-        got = self._info.get(i)
-        if got is not None:
-            return got
-        line = self.doc.lines[i]
-        if self.doc.kinds[i] != CODE or _BRACKET_CHARS.isdisjoint(line):
-            got = (0, 0, True)
-        else:
-            text = self._strip.sub("", line) if not _QUOTE_CHARS.isdisjoint(line) else line
-            depth = low = 0
-            curly = False
-            for c in _BRACKET_RE.findall(text):
-                if c in _OPEN:
-                    depth += 1
-                    curly = curly or c == "{"
-                else:
-                    depth -= 1
-                    if depth < low:
-                        low = depth
-            got = (depth, low, not curly)
-        self._info[i] = got
+        got = self._info[i]
+        if got is None:
+            got = self._info[i] = self._line_info(i)
+        return got
+
+    def _line_info(self, i: int) -> tuple[int, int, bool]:
+        if self.doc.kinds[i] != CODE:
+            return _FLAT
+        text = self.doc.lines[i]
+        shape = _NOT_BRACKET("", text)
+        if shape and not _QUOTE_CHARS.isdisjoint(text):
+            shape = _NOT_BRACKET("", self._strip.sub("", text))
+        if not shape:
+            return _FLAT
+        got = _SHAPES.get(shape)
+        if got is None:
+            got = _shape_info(shape)
+            if len(shape) <= 16 and len(_SHAPES) < 4096:
+                _SHAPES[shape] = got
         return got
 
     def _bracket_end(self, h: int) -> tuple[int, bool] | None:
-        net, low, _ = self.info(h)
+        net, low, only_round = self.info(h)
         if net <= 0 or low < 0:
             return None
         n = len(self.doc)
+        cache = self._info
         depth = net
         j = h + 1
         while j < n:
-            dnet, dlow, _ = self.info(j)
+            got = cache[j]
+            if got is None:
+                got = cache[j] = self._line_info(j)
+            dnet, dlow, _ = got
             if depth + dlow <= 0:
                 after = depth + dnet
-                if after > 0 and self.info(h)[2]:
+                if after > 0 and only_round:
                     # `f(a,\n b) {`: the signature closed and the body opens on this line.
                     depth = after
                     j += 1
@@ -168,11 +201,12 @@ class Blocks:
             return None
         if self.markdown:
             return self._heading_end(h)
-        if self.brackets:
+        key = self.doc.keys[h]
+        if self.brackets and ("(" in key or "{" in key or "[" in key):
             got = self._bracket_end(h)
             if got is not None:
                 return got
-        if not _header_like(self.doc.keys[h]):
+        if not _header_like(key):
             return None
         got = self._indent_end(h)
         if got is None:

@@ -75,11 +75,16 @@ def find_removals(snip: Doc, orig: Doc, lang: str) -> Removals:
     """Mark removal comments in *snip* as markers and resolve their targets in *orig*."""
     found = Removals()
     code = [i for i, k in enumerate(snip.keys) if k]
+    orig_keys: set[str] | None = None
     for n, i in enumerate(code):
-        if snip.kinds[i] != CODE or snip.keys[i] in orig.keys:
+        if snip.kinds[i] != CODE:
             continue
         body = comment_body(snip.keys[i])
         if body is None:
+            continue
+        if orig_keys is None:
+            orig_keys = set(orig.keys)
+        if snip.keys[i] in orig_keys:
             continue
         text = body.strip().strip("*").strip()
         m = _DIRECTIVE.match(text)

@@ -27,7 +27,7 @@ _IMPORT = re.compile(
     r"^(?:import\b|from\s+\S+\s+import\b|#\s*include\b|use\s|using\s|require\b|package\s|"
     r"(?:const|let|var)\s+.*=\s*require\()"
 )
-_ALNUM = re.compile(r"[^\W_]")
+_ALNUM4 = re.compile(r"(?:[^\W_][\W_]*){4}").search  # at least 4 letters or digits
 _NOT_KEYS = frozenset("else elif try except finally default case if for while with do".split())
 
 
@@ -70,17 +70,26 @@ def slot_clash(new: list[str], kept: list[str], at_start: bool) -> str | None:
         return None
     base = min(indent_of(x) for x in code)
     top = [x.strip() for x in code if indent_of(x) == base]
-    near = [x for x in kept if x.strip()]
-    near = near[: len(top) + 2] if at_start else near[-(len(top) + 2):]
+    mine = [(x, k) for x in top if (k := slot_key(x))]
+    if not mine:
+        return None
+    want = len(top) + 2
+    near: list[str] = []
+    for x in kept if at_start else reversed(kept):
+        if x.strip():
+            near.append(x)
+            if len(near) == want:
+                break
+    if not at_start:
+        near.reverse()
     theirs = {}
     for x in near:
         if indent_of(x) == base:
             k = slot_key(x.strip())
             if k:
                 theirs[k] = x.strip()
-    for x in top:
-        k = slot_key(x)
-        if k and k in theirs and theirs[k] != x:
+    for x, k in mine:
+        if k in theirs and theirs[k] != x:
             return (f"`{_short(x)}` may replace `{_short(theirs[k])}` next to elided code; "
                     "the snippet does not say")
     return None
@@ -110,7 +119,7 @@ def leftover_marker(new_lines: list[str], orig_keys: set[str]) -> str | None:
 
 
 def distinctive(key: str) -> bool:
-    return len(key) >= 6 and not is_trivial(key) and len(_ALNUM.findall(key)) >= 4
+    return len(key) >= 6 and _ALNUM4(key) is not None and not is_trivial(key)
 
 
 def _short(text: str, width: int = 60) -> str:

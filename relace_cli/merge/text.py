@@ -25,6 +25,8 @@ _TRIVIAL_WORDS = frozenset(
     "end else elif fi done esac then do begin endif endfor endwhile try finally except pass "
     "break continue return default otherwise in".split()
 )
+_ALNUM_SEARCH = re.compile(r"[^\W_]").search  # a letter or digit, as str.isalnum
+_WS = (" ", "\t")
 _CLOSER_WORDS = frozenset("end fi done esac endif endfor endwhile endfunction next wend".split())
 
 
@@ -58,9 +60,9 @@ def split(text: str) -> tuple[list[str], bool]:
 
 def indent_of(line: str) -> int:
     """Leading whitespace width in columns (tabs count 4)."""
-    n = len(line) - len(line.lstrip(" \t"))
-    if n == 0:
+    if line[:1] not in _WS:
         return 0
+    n = len(line) - len(line.lstrip(" \t"))
     head = line[:n]
     return len(head.expandtabs(4)) if "\t" in head else n
 
@@ -78,9 +80,7 @@ def reindent(line: str, delta: int, use_tabs: bool) -> str:
 
 def is_trivial(key: str) -> bool:
     """Keys too common to anchor on by themselves: `}`, `});`, `end`, blank, `else:`."""
-    if len(key) < 3:
-        return True
-    if not any(c.isalnum() for c in key):
+    if len(key) < 3 or _ALNUM_SEARCH(key) is None:
         return True
     return key.lower().strip(";:,{}() ") in _TRIVIAL_WORDS
 
