@@ -330,7 +330,7 @@ CASES: list[Case] = [
         3,
         status(401),
         env={"RELACE_API_KEY": "sk-wrong-provider-0123456789"},
-        says="401",
+        says="does not look like a Relace key",
     ),
     Case("bad-config", "malformed config.toml", 2, ok(), setup=bad_config, says="config.toml"),
     Case(
