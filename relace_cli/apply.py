@@ -68,17 +68,32 @@ class Outcome:
         return (len(self.source.text) + len(self.merged)) // 4
 
 
-def unified_diff(before: str, after: str, name: str) -> str:
+def unified_diff(before: str, after: str, name: str, context: int = 3) -> str:
+    """A unified diff; the common head and tail are cut off first, so a small edit in a
+    large file costs little (difflib then sees only the changed window)."""
     import difflib
+    import re
 
+    old, new = before.splitlines(keepends=True), after.splitlines(keepends=True)
+    head = 0
+    limit = min(len(old), len(new))
+    while head < limit and old[head] == new[head]:
+        head += 1
+    tail = 0
+    while tail < limit - head and old[-1 - tail] == new[-1 - tail]:
+        tail += 1
+    start = max(0, head - context)
+    cut = max(0, tail - context)
     lines = difflib.unified_diff(
-        before.splitlines(keepends=True),
-        after.splitlines(keepends=True),
-        fromfile=f"a/{name}",
-        tofile=f"b/{name}",
+        old[start : len(old) - cut], new[start : len(new) - cut],
+        fromfile=f"a/{name}", tofile=f"b/{name}", n=context,
     )
+    hunk = re.compile(r"^@@ -(\d+)(,\d+)? \+(\d+)(,\d+)? @@")
     out = []
     for line in lines:
+        if start and line.startswith("@@"):
+            line = hunk.sub(lambda m: f"@@ -{int(m[1]) + start}{m[2] or ''} "
+                                      f"+{int(m[3]) + start}{m[4] or ''} @@", line)
         out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
     return "".join(out)
 
