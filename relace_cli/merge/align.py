@@ -75,6 +75,7 @@ class Aligner:
                 self.pos.setdefault(k, []).append(i)
         self.dropped: list[tuple[int, int]] = []  # unique anchors left out of order
         self.unique: set[int] = set()  # snippet lines matched as globally unique anchors
+        self.def_anchors: dict[int, int] = {}  # rewritten definition headers (see defs.py)
 
     # --- chain bookkeeping ----------------------------------------------------------------
 

@@ -6,6 +6,7 @@ from relace_cli.markers import is_marker
 from relace_cli.merge.align import Aligner, StructureConflict
 from relace_cli.merge.assemble import Assembler, Refuse
 from relace_cli.merge.blocks import Blocks
+from relace_cli.merge.defs import anchor_definitions
 from relace_cli.merge.directives import find_removals
 from relace_cli.merge.guards import distinctive, duplicated, leftover_marker
 from relace_cli.merge.text import CODE, HARD, PYTHONIC, SOFT, Doc, guess_language, indent_of, split
@@ -52,7 +53,11 @@ def merge_text(original: str, snippet: str, language: str | None) -> tuple[str, 
         al.run()
     except StructureConflict as exc:
         raise Refuse(str(exc)) from None
-    if not al.match:
+    if mode == "markers":
+        reason = anchor_definitions(al, lang)
+        if reason:
+            raise Refuse(reason)
+    if not al.match and not al.def_anchors:
         raise Refuse("no line of the snippet matches the original")
     out = Assembler(al, lang, fragment=mode == "fragment").run()
     if removals:
