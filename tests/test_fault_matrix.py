@@ -120,7 +120,7 @@ class Case:
 
 CASES: list[Case] = [
     *(
-        Case(f"http-{c}", f"HTTP {c} from the apply endpoint", 3, status(c), says=str(c))
+        Case(f"http-{c}", f"HTTP {c} from the apply endpoint", 3, status(c), says=f"{c}")
         for c in (400, 401, 403, 404, 405, 409, 413, 422, 423, 500, 502, 503)
     ),
     Case(
@@ -193,6 +193,10 @@ CASES: list[Case] = [
         json_reply(200, {"result": "x"}),
         says="mergedCode",
     ),
+    Case("not-string", "mergedCode that is not a string", 3, json_reply(200, {"mergedCode": 4}),
+         says="mergedCode"),
+    Case("html-200", "HTML page with status 200", 3, raw_reply(response_bytes(
+        200, b"<html><body>Login</body></html>", content_type="text/html"))),
     Case(
         "stream-cut",
         "stream ends without [DONE]",
@@ -396,6 +400,8 @@ def test_fault(case: Case, tmp_path: Path, relace: Run) -> None:
         assert "Traceback" not in r.stderr
         assert KEY not in r.stdout + r.stderr
         assert case.says.lower() in r.stderr.lower(), r
+        if case.id.startswith("http-") and case.id != "http-204":
+            assert f"problem {case.id[5:]}" in r.stderr  # the server's own error text
         if case.requests is not None:
             assert server is not None and len(server.requests) == case.requests
         if case.code == 0:
