@@ -19,7 +19,7 @@ from bisect import bisect_left, bisect_right
 
 from relace_cli.merge.blocks import Blocks
 from relace_cli.merge.guards import slot_key
-from relace_cli.merge.text import CODE, HARD, Doc, is_trivial
+from relace_cli.merge.text import CODE, HARD, Doc, indent_of, is_trivial
 
 _LCS_CELLS = 60_000
 
@@ -262,9 +262,9 @@ class Aligner:
         body = None
         for j in range(h + 1, end + 1):
             if self.s.keys[j]:
-                body = _ind(lines[j])
+                body = indent_of(lines[j])
                 break
-        return body is not None and _ind(lines[end]) <= body
+        return body is not None and indent_of(lines[end]) <= body
 
     def gaps(self) -> list[tuple[int, int, int, int]]:
         """Gaps between chain links: (s0, s1, o0, o1) half-open, non-empty on some side."""
@@ -401,8 +401,3 @@ def _lcs(a: list[str], b: list[str]) -> list[tuple[int, int]]:
             j += 1
     return out
 
-
-def _ind(line: str) -> int:
-    n = len(line) - len(line.lstrip(" \t"))
-    head = line[:n]
-    return len(head.expandtabs(4)) if "\t" in head else n

@@ -82,9 +82,8 @@ class Assembler:
             rank = ind + (10_000 if is_trivial(key) else 0)  # `}` decides last
             if cur is None or rank < cur[0]:
                 best[c] = (rank, indent_of(olines[match[si]]) - ind)
-        for si, oi in self.al.def_anchors.items():  # a chunk anchored by its header only
-            if chunks[si] not in best:
-                best[chunks[si]] = (0, indent_of(olines[oi]) - indent_of(slines[si]))
+        for si, oi in self.al.def_anchors.items():  # a rewritten definition: its header decides
+            best[chunks[si]] = (-1, indent_of(olines[oi]) - indent_of(slines[si]))
         n = chunk + 1
         resolved: list[tuple[int, bool | None]] = []
         if len(best) == n:
