@@ -68,6 +68,18 @@ def load(path: Path) -> list[dict]:
     return cases
 
 
+REPEAT = 5  # timings per case; the best is kept (timeit's advice: the rest is noise)
+
+
+def best_time(original: str, snippet: str, lang: str | None) -> float:
+    best = float("inf")
+    for _ in range(REPEAT):
+        t0 = time.perf_counter()
+        merge(original, snippet, lang)
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
 def run_file(path: Path, verbose: bool) -> dict:
     cases = load(path)
     stats = {"n": 0, "merged": 0, "right": 0, "wrong": 0, "exact": 0, "flagged_merged": 0,
@@ -78,9 +90,8 @@ def run_file(path: Path, verbose: bool) -> dict:
         original, snippet = case["original"], case["snippet"]
         expected = case.get("expected")
         lang = case.get("language")
-        t0 = time.perf_counter()
-        got = merge(original, snippet, lang)
-        dt = time.perf_counter() - t0
+        got = merge(original, snippet, lang)  # the result that is judged
+        dt = best_time(original, snippet, lang)
         chars = len(original) + len(snippet)
         stats["times"].append(dt)
         stats["tps"].append(chars / 4 / dt if dt > 0 else float("inf"))
