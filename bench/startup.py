@@ -88,7 +88,10 @@ def time_once(cmd: list[str], cwd: str) -> float:
     return elapsed
 
 
-ENV = {k: v for k, v in os.environ.items() if not k.startswith("RELACE_")}
+# As a user's shell would be: no RELACE_* settings, and bytecode caching on (the warm-up run
+# writes the .pyc files, as `pip install` does for a regular install).
+ENV = {k: v for k, v in os.environ.items()
+       if not k.startswith("RELACE_") and k != "PYTHONDONTWRITEBYTECODE"}
 ENV.update({"NO_COLOR": "1", "COLUMNS": "100", "RELACE_ENGINE": "local"})
 
 

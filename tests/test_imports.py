@@ -65,3 +65,23 @@ def test_merge_engine_imports_only_the_standard_library(tmp_path: Path) -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.split()
     assert not {"typer", "rich", "requests", "urllib3"} & top_level(set(out))
+
+
+def test_top_level_help_summaries_match_the_commands() -> None:
+    """`relace --help` shows COMMANDS' one-line help without importing the command modules."""
+    import importlib
+
+    from relace_cli.cli.app import COMMANDS
+
+    for name, (module, attribute, group, short) in COMMANDS.items():
+        target = getattr(importlib.import_module(module), attribute)
+        if group:
+            real = target.info.help
+        else:
+            real = (target.__doc__ or "").strip().split("\n\n")[0].replace("\n", " ")
+        assert " ".join(real.split()) == short, f"update COMMANDS[{name!r}] in cli/app.py"
+
+
+def test_top_level_help_imports_no_command_module(tmp_path: Path) -> None:
+    loaded = imported_modules(["--help"], tmp_path)
+    assert not {m for m in loaded if m.startswith("relace_cli.cli.") and m.endswith("_cmd")}

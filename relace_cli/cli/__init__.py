@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Collection
-from typing import Any
 
 from relace_cli import __version__
+
+TYPE_CHECKING = False  # `relace --version` must not pay for importing typing
+if TYPE_CHECKING:
+    from collections.abc import Collection
+    from typing import Any
 
 # Global options accepted before or after the subcommand; moved to the front for Typer.
 _GLOBAL_WITH_VALUE = ("--profile",)
@@ -93,7 +96,9 @@ def main(argv: list[str] | None = None) -> None:
 
     name = subcommand(args)
     completing = any(key.startswith("_RELACE_COMPLETE") for key in os.environ)
-    command = typer.main.get_command(build(name if name in COMMANDS and not completing else None))
+    top_help = name is None and not completing and (not args or "--help" in args or "-h" in args)
+    only = name if name in COMMANDS and not completing else None
+    command = typer.main.get_command(build(only, summary=top_help))
     args = hoist_globals(args, value_options(command))
     sys.exit(run(command, args))
 

@@ -14,14 +14,23 @@ import typer
 from relace_cli import __version__
 from relace_cli.cli.common import State
 
-# name: (module, attribute, is a group of subcommands); in the order `--help` lists them.
-COMMANDS: dict[str, tuple[str, str, bool]] = {
-    "apply": ("relace_cli.cli.apply_cmd", "apply", False),
-    "check": ("relace_cli.cli.check_cmd", "check", False),
-    "config": ("relace_cli.cli.config_cmd", "app", True),
-    "embed": ("relace_cli.cli.embed_cmd", "embed", False),
-    "rank": ("relace_cli.cli.rank_cmd", "rank", False),
-    "undo": ("relace_cli.cli.undo_cmd", "undo", False),
+# name: (module, attribute, is a group, one-line help); in the order `--help` lists them.
+# The one-line help is what `relace --help` shows without importing any command module;
+# tests/test_imports.py checks it against each command's own docstring.
+COMMANDS: dict[str, tuple[str, str, bool, str]] = {
+    "apply": ("relace_cli.cli.apply_cmd", "apply", False,
+              "Merge an edit snippet into FILE (in place unless --diff, --stdout or --check)."),
+    "check": ("relace_cli.cli.check_cmd", "check", False,
+              'Report leftover elision markers ("... existing code ...") as file:line: marker.'),
+    "config": ("relace_cli.cli.config_cmd", "app", True,
+               "Read and write settings (config.toml)."),
+    "embed": ("relace_cli.cli.embed_cmd", "embed", False,
+              "Embed files, --text values or piped stdin with the Relace embedding model."),
+    "rank": ("relace_cli.cli.rank_cmd", "rank", False,
+             "Rank files by relevance to QUERY, best first."),
+    "undo": ("relace_cli.cli.undo_cmd", "undo", False,
+             "Restore FILE (or the last file written) to its content before the last "
+             "`relace apply`."),
 }
 
 
@@ -53,8 +62,12 @@ def main_options(
     State.debug = debug
 
 
-def build(only: str | None = None) -> typer.Typer:
-    """The application with every command, or with just *only*."""
+def build(only: str | None = None, *, summary: bool = False) -> typer.Typer:
+    """The application with every command, or with just *only*.
+
+    With *summary*, commands are stand-ins that carry only their one-line help: enough for
+    `relace --help`, which then imports no command module.
+    """
     app = typer.Typer(
         name="relace",
         no_args_is_help=True,
@@ -63,8 +76,11 @@ def build(only: str | None = None) -> typer.Typer:
         context_settings={"help_option_names": ["-h", "--help"]},
     )
     app.callback()(main_options)
-    for name, (module, attribute, group) in COMMANDS.items():
+    for name, (module, attribute, group, short) in COMMANDS.items():
         if only is not None and name != only:
+            continue
+        if summary:
+            app.command(name, help=short)(_stand_in)
             continue
         target = getattr(importlib.import_module(module), attribute)
         if group:
@@ -72,3 +88,7 @@ def build(only: str | None = None) -> typer.Typer:
         else:
             app.command(name)(target)
     return app
+
+
+def _stand_in() -> None:  # never run: only built for the top-level help
+    raise typer.Exit(2)
