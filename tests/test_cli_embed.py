@@ -141,3 +141,38 @@ def test_malformed_response_exits_3(relace: Run, httpserver: HTTPServer, tmp_pat
     (tmp_path / "a.py").write_text("x")
     r = relace("embed", "a.py", env=env_for(httpserver))
     assert r.code == 3 and r.stdout == "", r
+
+
+def test_progress_only_on_a_terminal(relace: Run, httpserver: HTTPServer, tmp_path: Path) -> None:
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    seen: list[dict] = []
+    httpserver.expect_request("/v1/code/embed").respond_with_handler(fake_embedder(seen))
+    lines = "".join(f"item {i}\n" for i in range(200))
+    r = relace("embed", "--lines", "--batch-size", "10", input=lines, env=env_for(httpserver))
+    assert r.code == 0 and r.stderr == "", r  # a pipe: no progress chatter
+    assert len(r.stdout.splitlines()) == 200
+
+    leader, follower = pty.openpty()
+    env = dict(os.environ, **env_for(httpserver))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "relace_cli", "embed", "--lines", "--batch-size", "10"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=follower, env=env)
+    out, _ = proc.communicate(lines.encode(), timeout=60)
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            data = os.read(leader, 65536)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(leader)
+    assert proc.returncode == 0
+    assert b"\rembedded 10" in b"".join(chunks)  # drawn in place on the terminal
+    assert len(out.splitlines()) == 200 and b"embedded" not in out

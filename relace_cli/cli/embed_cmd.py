@@ -71,15 +71,23 @@ def embed(
     )
     import json
 
+    total = len(paths or []) + len(text or []) or None
+    progress = output.Progress("embedded", total, enabled=fmt is Format.jsonl)
     with client:  # type: ignore[attr-defined]
-        if fmt is Format.json:
-            items = [{"id": next(ids), "embedding": vec} for _i, vec in rows]
-            output.out_json(items)
-            return
-        for i, vec in rows:  # flushed once per batch: rows stream out as batches complete
-            row = json.dumps({"id": next(ids), "embedding": vec}) + "\n"
-            output.out(row, flush=(i + 1) % batch_size == 0)
-        output.out("")
+        try:
+            if fmt is Format.json:
+                items = [{"id": next(ids), "embedding": vec} for _i, vec in rows]
+                output.out_json(items)
+                return
+            for i, vec in rows:  # flushed once per batch: rows stream out as batches complete
+                row = json.dumps({"id": next(ids), "embedding": vec}) + "\n"
+                end_of_batch = (i + 1) % batch_size == 0
+                output.out(row, flush=end_of_batch)
+                if end_of_batch:
+                    progress.advance(batch_size)
+            output.out("")
+        finally:
+            progress.close()
 
 
 def _inputs(paths: list[str], texts: list[str], lines: bool) -> tuple[Iterator, Iterator[str]]:

@@ -121,3 +121,53 @@ def diff(text: str) -> None:
         elif line.startswith("@@"):
             style = "cyan"
         console.print(Text(redact(line), style=style))
+
+
+class Progress:
+    """A one-line counter on stderr, redrawn in place; silent unless stderr is a terminal
+    (never in pipelines, hooks or CI) and not under --json."""
+
+    def __init__(self, what: str, total: int | None = None, *, enabled: bool = True) -> None:
+        self.what = what
+        self.total = total
+        self.done = 0
+        self.active = enabled and not quiet and _isatty(sys.stderr)
+        self._last = 0.0
+        self._start = _now()
+
+    def advance(self, count: int = 1) -> None:
+        self.done += count
+        if not self.active:
+            return
+        now = _now()
+        if now - self._last < 0.1 and (self.total is None or self.done < self.total):
+            return
+        self._last = now
+        rate = self.done / max(now - self._start, 1e-9)
+        of = f"/{self.total:,}" if self.total else ""
+        _write_raw(f"\r{self.what} {self.done:,}{of} ({rate:,.0f}/s)\x1b[K")
+
+    def close(self) -> None:
+        if self.active and self.done:
+            _write_raw("\r\x1b[K")
+
+
+def _now() -> float:
+    import time
+
+    return time.monotonic()
+
+
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _write_raw(text: str) -> None:
+    try:
+        sys.stderr.write(text)
+        sys.stderr.flush()
+    except (BrokenPipeError, ValueError):
+        pass
