@@ -30,7 +30,8 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["MARKER_WORDS", "comment_body", "find_markers", "has_marker", "is_marker"]
+__all__ = ["MARKER_WORDS", "OPENERS", "comment_body", "find_markers", "has_marker", "is_marker",
+           "is_marker_body"]
 
 MARKER_WORDS = frozenset(
     "existing rest same unchanged remaining remainder keep kept other others previous more "
@@ -83,14 +84,25 @@ _PHRASES = re.compile(
 )
 
 
-# The first character of every comment opener above.
-_OPENERS = frozenset("{/<(#-;%")
+# The first character of every comment opener above: a line starting otherwise is no marker.
+OPENERS = _OPENERS = frozenset("{/<(#-;%")
+
+
+# Openers of more than one character: a line starting with the first character but not
+# with one of these is no comment (`<div>`, `(a, b)`, `-x`, `/ 2`).
+_LONG_OPENERS = {"/": ("//", "/*"), "<": ("<!--",), "(": ("(*",), "-": ("--",)}
 
 
 def comment_body(line: str) -> str | None:
     """The text inside a whole-line comment, or None when *line* is not only a comment."""
     s = line.strip()
-    if not s or s[0] not in _OPENERS:
+    if not s:
+        return None
+    c = s[0]
+    if c not in _OPENERS:
+        return None
+    long = _LONG_OPENERS.get(c)
+    if (long is not None and not s.startswith(long)) or (c == "{" and "/*" not in s):
         return None
     m = _COMMENT.match(s)
     if m is None:
@@ -113,6 +125,11 @@ def is_marker(line: str) -> bool:
     body = comment_body(line)
     if body is None:
         return False
+    return is_marker_body(body)
+
+
+def is_marker_body(body: str) -> bool:
+    """True when a comment whose text is *body* (see `comment_body`) is a marker."""
     text = _normalise(body)
     if not text:
         return False

@@ -19,6 +19,8 @@ from bisect import bisect_left, bisect_right
 
 from relace_cli.merge.blocks import Blocks
 from relace_cli.merge.guards import slot_key
+from relace_cli.merge.lcs import lcs as _lcs
+from relace_cli.merge.lcs import lis
 from relace_cli.merge.text import CODE, HARD, Doc, indent_of, is_trivial
 
 _LCS_CELLS = 60_000
@@ -29,31 +31,6 @@ class StructureConflict(Exception):
 
     def __init__(self, line: str, header: str) -> None:
         super().__init__(f"`{line[:50]}` is inside `{header[:40]}` in one text but not the other")
-
-
-def lis(pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Longest chain of *pairs* (sorted by first) strictly increasing in the second."""
-    if not pairs:
-        return []
-    tails: list[int] = []
-    tail_idx: list[int] = []
-    prev = [-1] * len(pairs)
-    for i, (_, o) in enumerate(pairs):
-        k = bisect_left(tails, o)
-        if k == len(tails):
-            tails.append(o)
-            tail_idx.append(i)
-        else:
-            tails[k] = o
-            tail_idx[k] = i
-        prev[i] = tail_idx[k - 1] if k > 0 else -1
-    out = []
-    i = tail_idx[-1]
-    while i >= 0:
-        out.append(pairs[i])
-        i = prev[i]
-    out.reverse()
-    return out
 
 
 class Aligner:
@@ -67,12 +44,21 @@ class Aligner:
         self._points: list[tuple[int, int]] | None = None
         self._sorted: tuple[list[int], list[int]] | None = None  # matched s, their o
         self.done_headers: set[int] = set()
-        # original positions of every key the snippet uses
-        wanted = {k for k, kind in zip(snip.keys, snip.kinds, strict=True) if kind == CODE}
-        self.pos: dict[str, list[int]] = {}
+        # how often each code key occurs in the snippet; original positions of those keys
+        counts: dict[str, int] = {}
+        for k, kind in zip(snip.keys, snip.kinds, strict=True):
+            if kind == CODE:
+                counts[k] = counts.get(k, 0) + 1
+        self.counts = counts
+        pos: dict[str, list[int]] = {}
         for i, k in enumerate(orig.keys):
-            if k in wanted:
-                self.pos.setdefault(k, []).append(i)
+            if k in counts:
+                got = pos.get(k)
+                if got is None:
+                    pos[k] = [i]
+                else:
+                    got.append(i)
+        self.pos = pos
         self.dropped: list[tuple[int, int]] = []  # unique anchors left out of order
         self.unique: set[int] = set()  # snippet lines matched as globally unique anchors
         self.def_anchors: dict[int, int] = {}  # rewritten definition headers (see defs.py)
@@ -109,9 +95,8 @@ class Aligner:
             a, b = pts[j]
             if not (a >= s1 and b >= o1):
                 return False
-        # nothing strictly inside
-        inside = [p for p in pts[i:j] if p != (s1, o1) and p != (s0, o0)]
-        return not inside
+        # nothing strictly inside: pts[i:j] lies strictly between the two ends
+        return j <= i
 
     def add_match(self, s: int, o: int) -> bool:
         if s in self.match or not self._fits(s, o, s + 1, o + 1):
@@ -138,17 +123,12 @@ class Aligner:
     # --- steps ----------------------------------------------------------------------------
 
     def unique_anchors(self) -> None:
-        s = self.s
-        counts: dict[str, int] = {}
-        for k, kind in zip(s.keys, s.kinds, strict=True):
-            if kind == CODE:
-                counts[k] = counts.get(k, 0) + 1
+        counts, pos = self.counts, self.pos
         cands = []
-        for i, (k, kind) in enumerate(zip(s.keys, s.kinds, strict=True)):
-            if kind != CODE or counts[k] != 1 or is_trivial(k):
-                continue
-            where = self.pos.get(k)
-            if where is not None and len(where) == 1:
+        for i, k in enumerate(self.s.keys):
+            where = pos.get(k)  # only code keys are in pos
+            if where is not None and len(where) == 1 and counts[k] == 1 \
+                    and self.s.kinds[i] == CODE and not is_trivial(k):
                 cands.append((i, where[0]))
         chain = lis(cands)
         if len(chain) < len(cands) <= 1500:
@@ -200,15 +180,16 @@ class Aligner:
     def structure(self) -> bool:
         """Block consistency and block ends for matched headers; True when it changed."""
         changed = False
-        for s in sorted(self.match):
-            if s in self.done_headers or s not in self.match:
+        match, done, s_end_of, o_end_of = self.match, self.done_headers, self.sb.end, self.ob.end
+        for s in sorted(match):
+            if s in done or s not in match:
                 continue
-            o = self.match[s]
-            self.done_headers.add(s)
-            se = self.sb.end(s)
+            o = match[s]
+            done.add(s)
+            se = s_end_of(s)
             if se is None:
                 continue
-            oe = self.ob.end(o)
+            oe = o_end_of(o)
             if oe is None:
                 continue
             s_end, s_explicit = se
@@ -251,7 +232,7 @@ class Aligner:
 
     def _marker_follows(self, end: int) -> bool:
         """A written marker right after an implicit block end: the end is not certain."""
-        for j in range(end + 1, len(self.s)):
+        for j in range(end + 1, len(self.s.lines)):
             if self.s.keys[j] or self.s.kinds[j] == HARD:
                 return self.s.kinds[j] == HARD
         return False
@@ -288,24 +269,34 @@ class Aligner:
         marked = len(code) != s1 - s0
         counts: dict[str, int] = {}
         for i in code:
-            counts[skeys[i]] = counts.get(skeys[i], 0) + 1
+            k = skeys[i]
+            counts[k] = counts.get(k, 0) + 1
         cands = []
+        pos = self.pos
         for i in code:
             k = skeys[i]
-            if counts[k] != 1 or (marked and is_trivial(k)) or not k:
+            if not k or counts[k] != 1:
                 continue
-            where = self.pos.get(k)
+            where = pos.get(k)
             if not where:
                 continue
-            a = bisect_left(where, o0)
-            b = bisect_left(where, o1)
-            if b - a == 1:
-                cands.append((i, where[a]))
-        chain = [p for p in lis(cands) if self.add_match(*p)]
+            if len(where) == 1:
+                if not o0 <= where[0] < o1:
+                    continue
+                a = 0
+            else:
+                a = bisect_left(where, o0)
+                if bisect_left(where, o1, a) - a != 1:
+                    continue
+            if marked and is_trivial(k):
+                continue
+            cands.append((i, where[a]))
+        chain = [p for p in lis(cands) if self.add_match(*p)] if cands else cands
         if chain:
             prev_s, prev_o = s0, o0
             for s, o in chain:
-                self.refine(prev_s, s, prev_o, o, depth + 1)
+                if prev_s < s and prev_o < o:  # else there is nothing between to refine
+                    self.refine(prev_s, s, prev_o, o, depth + 1)
                 prev_s, prev_o = s + 1, o + 1
             self.refine(prev_s, s1, prev_o, o1, depth + 1)
             return
@@ -340,17 +331,18 @@ class Aligner:
     def run(self) -> None:
         self.unique_anchors()
         idle: set[tuple[int, int, int, int]] = set()  # gaps whose refinement added nothing
+        match, cuts, refine = self.match, self.cuts, self.refine
         for _ in range(6):
             changed = self.structure()
-            before = len(self.match) + len(self.cuts)
+            before = len(match) + len(cuts)
             for g in self.gaps():
                 if g in idle:
                     continue  # same bounds, same neighbours: it would add nothing again
-                n = len(self.match) + len(self.cuts)
-                self.refine(*g)
-                if len(self.match) + len(self.cuts) == n:
+                n = len(match) + len(cuts)
+                refine(*g)
+                if len(match) + len(cuts) == n:
                     idle.add(g)
-            if not changed and len(self.match) + len(self.cuts) == before:
+            if not changed and len(match) + len(cuts) == before:
                 break  # stable: a further structure pass would find nothing new
         else:
             self.structure()
@@ -371,33 +363,3 @@ def similar(a: str, b: str) -> bool:
     x, y = a.rstrip(";,{:( "), b.rstrip(";,{:( ")
     short = min(len(x), len(y))
     return short >= 12 and (x.startswith(y) or y.startswith(x))
-
-
-def _lcs(a: list[str], b: list[str]) -> list[tuple[int, int]]:
-    """Longest common subsequence of two short key lists, as index pairs."""
-    n, m = len(a), len(b)
-    if not n or not m:
-        return []
-    table = [[0] * (m + 1) for _ in range(n + 1)]
-    for i in range(n - 1, -1, -1):
-        row, nxt = table[i], table[i + 1]
-        ai = a[i]
-        for j in range(m - 1, -1, -1):
-            if ai == b[j]:
-                row[j] = nxt[j + 1] + 1
-            else:
-                x, y = nxt[j], row[j + 1]
-                row[j] = x if x >= y else y
-    out = []
-    i = j = 0
-    while i < n and j < m:
-        if a[i] == b[j]:
-            out.append((i, j))
-            i += 1
-            j += 1
-        elif table[i + 1][j] >= table[i][j + 1]:
-            i += 1
-        else:
-            j += 1
-    return out
-

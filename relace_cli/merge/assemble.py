@@ -22,6 +22,7 @@ from relace_cli.merge.text import (
     CODE,
     HARD,
     MARKDOWN,
+    SOFT,
     Doc,
     indent_of,
     is_closer,
@@ -64,10 +65,13 @@ class Assembler:
         s, o = self.s, self.o
         chunk = 0
         chunks = []
-        for kind in s.kinds:
-            if kind != CODE:
-                chunk += 1
-            chunks.append(chunk)
+        if HARD not in s.kinds and SOFT not in s.kinds:
+            chunks = [0] * len(s.kinds)
+        else:
+            for kind in s.kinds:
+                if kind != CODE:
+                    chunk += 1
+                chunks.append(chunk)
         best: dict[int, tuple[int, int]] = {}
         tabs = self._file_tabs()
         skeys, slines, olines = s.keys, s.lines, o.lines
@@ -79,6 +83,8 @@ class Assembler:
             c = chunks[si]
             ind = indent_of(slines[si])
             cur = best.get(c)
+            if cur is not None and cur[0] <= ind:
+                continue  # its rank is at least ind: it cannot win
             rank = ind + (10_000 if is_trivial(key) else 0)  # `}` decides last
             if cur is None or rank < cur[0]:
                 best[c] = (rank, indent_of(olines[match[si]]) - ind)
@@ -126,24 +132,22 @@ class Assembler:
         return reindent(line, delta, tabs)
 
     def matched_line(self, si: int, oi: int) -> str:
-        delta, _ = self.chunk_delta[self.chunk_of[si]]
-        if indent_of(self.o.lines[oi]) == indent_of(self.s.lines[si]) + delta:
-            return self.o.lines[oi]
+        delta = self.chunk_delta[self.chunk_of[si]][0]
+        oline, sline = self.o.lines[oi], self.s.lines[si]
+        if (delta == 0 and oline == sline) or indent_of(oline) == indent_of(sline) + delta:
+            return oline
         return self.snippet_line(si)
 
     # --- emission -------------------------------------------------------------------------
 
-    def _emit(self, line: str, src: int) -> None:
-        self.out.lines.append(line)
-        self.out.source.append(src)
-
-    def _emit_join(self, items: list[tuple[str, int]]) -> None:
-        """Append items, not lengthening a blank run at the join."""
-        if not items:
+    def _emit_join(self, lines: list[str], srcs: range | None = None) -> None:
+        """Append *lines* (from the original lines *srcs*, else from the snippet), not
+        lengthening a blank run at the join."""
+        if not lines:
             return
         out_lines, out_source = self.out.lines, self.out.source
         lead = 0
-        for line, _ in items:
+        for line in lines:
             if line.strip():
                 break
             lead += 1
@@ -155,24 +159,33 @@ class Assembler:
                     break
                 trailing += 1
             drop = min(trailing, lead)
-            if drop and out_source and out_source[-1] >= 0 \
-                    and items[0][1] == out_source[-1] + 1:
+            if drop and srcs is not None and out_source and out_source[-1] >= 0 \
+                    and srcs[0] == out_source[-1] + 1:
                 drop = 0  # the original continues where it left off
-        for line, src in items[drop:] if drop else items:
-            out_lines.append(line)
-            out_source.append(src)
+        if drop:
+            lines = lines[drop:]
+        out_lines.extend(lines)
+        if srcs is None:
+            out_source.extend([-1] * len(lines))
+        else:
+            out_source.extend(srcs[drop:] if drop else srcs)
 
     def run(self) -> Output:
         al = self.al
         match = al.match
         out_lines, out_source = self.out.lines, self.out.source
+        slines, olines = self.s.lines, self.o.lines
+        chunk_of, chunk_delta = self.chunk_of, self.chunk_delta
         pts = al.points()
         a, b = 0, 0
-        for c, d in [*pts, (len(self.s), len(self.o))]:
+        for c, d in [*pts, (len(self.s.lines), len(self.o.lines))]:
             if c == a and d == b:
                 continue
             if c - a == 1 and d - b == 1 and match.get(a) == b:
-                out_lines.append(self.matched_line(a, b))
+                line = olines[b]
+                if line != slines[a] or chunk_delta[chunk_of[a]][0] != 0:
+                    line = self.matched_line(a, b)  # (same text, no shift: the original's)
+                out_lines.append(line)
                 out_source.append(b)
             else:
                 self.gap(a, c, b, d)
@@ -195,23 +208,26 @@ class Assembler:
             first = last = marks[0] if (s0 == 0 and o0 == 0 and self.fragment) else marks[-1]
         a_idx = [i for i in range(s0, first) if kinds[i] == CODE]
         b_idx = [i for i in range(last + 1, s1) if kinds[i] == CODE]
-        a_lines = [(self._line(i), -1) for i in a_idx]
-        b_lines = [(self._line(i), -1) for i in b_idx]
-        g_lines = [(self.o.lines[j], j) for j in range(o0, o1)]
+        line = self._line
+        a_lines = [line(i) for i in a_idx]
+        b_lines = [line(i) for i in b_idx]
+        kept = self.o.lines[o0:o1]
         self._check_headers(a_idx + b_idx)
         self._check_balance(a_idx)
         self._check_balance(b_idx)
-        kept = [x for x, _ in g_lines]
-        clash = slot_clash([x for x, _ in a_lines], kept, at_start=True)
-        clash = clash or slot_clash([x for x, _ in b_lines], kept, at_start=False)
+        clash = slot_clash(a_lines, kept, at_start=True)
+        clash = clash or slot_clash(b_lines, kept, at_start=False)
         if clash:
             raise Refuse(clash)
         if not hard and self.fragment and s0 == 0 and o0 == 0:
-            self._check_head_insert(b_idx, g_lines)
-        if b_idx and g_lines and s1 < len(self.s):
-            g_lines = self._attached_comments(b_idx, g_lines)
+            self._check_head_insert(b_idx, kept)
+        g1 = o1
+        if b_idx and kept and s1 < len(self.s.lines):
+            g1 = self._attached_comments(b_idx, o0, o1)
+            if g1 < o1:
+                kept = kept[:g1 - o0]
         self._emit_join(a_lines)
-        self._emit_join(g_lines)
+        self._emit_join(kept, range(o0, g1))
         self._emit_join(b_lines)
 
     def _line(self, si: int) -> str:
@@ -220,14 +236,18 @@ class Assembler:
 
     def _replace(self, s0: int, s1: int, o0: int, o1: int) -> None:
         added = 0
+        kinds, keys, line = self.s.kinds, self.s.keys, self._line
+        out_lines, out_source = self.out.lines, self.out.source
         for i in range(s0, s1):
-            if self.s.kinds[i] == CODE:
-                self._emit(self._line(i), -1)
-                added += 1 if self.s.keys[i] else 0
+            if kinds[i] == CODE:
+                out_lines.append(line(i))
+                out_source.append(-1)
+                if keys[i]:
+                    added += 1
         if o1 > o0:
             self.out.deleted.append((o0, o1, added))
             at_head = s0 == 0 and o0 == 0
-            at_tail = s1 == len(self.s) and o1 == len(self.o)
+            at_tail = s1 == len(self.s.lines) and o1 == len(self.o.lines)
             if added == 0 and (at_head or at_tail):
                 self.out.head_tail.append((o0, o1))
 
@@ -284,14 +304,14 @@ class Assembler:
             raise Refuse(f"inserted lines from `{_short(keys[code[0]])}` do not balance their "
                          "brackets next to elided code")
 
-    def _check_head_insert(self, b_idx: list[int], g_lines: list[tuple[str, int]]) -> None:
-        if not any(line.strip() for line, _ in g_lines):
+    def _check_head_insert(self, b_idx: list[int], kept: list[str]) -> None:
+        if not any(line.strip() for line in kept):
             return
         keys = self.s.keys
         # a run of lines directly above the anchor (no blank, no marker between) is attached
         k = len(b_idx)
         nxt = b_idx[-1] + 1 if b_idx else 0
-        if b_idx and nxt < len(self.s) and nxt in self.al.match and keys[nxt]:
+        if b_idx and nxt < len(self.s.lines) and nxt in self.al.match and keys[nxt]:
             while k > 0 and keys[b_idx[k - 1]] and (
                 k == len(b_idx) or b_idx[k] == b_idx[k - 1] + 1
             ):
@@ -303,24 +323,22 @@ class Assembler:
                 "replaces or joins the existing header"
             )
 
-    def _attached_comments(
-        self, b_idx: list[int], g_lines: list[tuple[str, int]]
-    ) -> list[tuple[str, int]]:
-        """A doc comment in B directly above the anchor replaces the original's one."""
+    def _attached_comments(self, b_idx: list[int], o0: int, o1: int) -> int:
+        """A doc comment in B directly above the anchor replaces the original's one: the end
+        of the original lines [o0, o1) kept before B."""
         keys = self.s.keys
         k = len(b_idx)
         while k > 0 and keys[b_idx[k - 1]] and is_comment(keys[b_idx[k - 1]], self.lang):
             k -= 1
         if k == len(b_idx):
-            return g_lines
-        if b_idx[-1] + 1 >= len(self.s) or b_idx[-1] + 1 not in self.al.match:
-            return g_lines
-        g = len(g_lines)
-        while g > 0 and g_lines[g - 1][0].strip() and is_comment(g_lines[g - 1][0].strip(),
-                                                                   self.lang):
+            return o1
+        if b_idx[-1] + 1 >= len(self.s.lines) or b_idx[-1] + 1 not in self.al.match:
+            return o1
+        olines = self.o.lines
+        g = o1
+        while g > o0 and olines[g - 1].strip() and is_comment(olines[g - 1].strip(), self.lang):
             g -= 1
-        if g == len(g_lines):
-            return g_lines
-        dropped = g_lines[g:]
-        self.out.deleted.append((dropped[0][1], dropped[-1][1] + 1, len(b_idx) - k))
-        return g_lines[:g]
+        if g == o1:
+            return o1
+        self.out.deleted.append((g, o1, len(b_idx) - k))
+        return g

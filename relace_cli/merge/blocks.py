@@ -18,9 +18,10 @@ import re
 
 from relace_cli.merge.text import CODE, HASH_COMMENTS, MARKDOWN, PYTHONIC, Doc, family, is_closer
 
-_DQ = r'"(?:[^"\\]|\\.)*"'
-_SQ = r"'(?:[^'\\]|\\.)*'"
-_BQ = r"`(?:[^`\\]|\\.)*`"
+# quoted strings with backslash escapes (written unrolled: one quote, runs, escapes)
+_DQ = r'"[^"\\]*(?:\\.[^"\\]*)*"'
+_SQ = r"'[^'\\]*(?:\\.[^'\\]*)*'"
+_BQ = r"`[^`\\]*(?:\\.[^`\\]*)*`"
 _OPEN = "([{"
 _CLOSE = ")]}"
 _QUOTE_CHARS = frozenset("\"'`/#")
@@ -29,7 +30,17 @@ _HEADING = re.compile(r"^(#{1,6})\s")
 _FENCE = re.compile(r"^(`{3,}|~{3,})")
 
 
-_NOT_BRACKET = re.compile(r"[^()\[\]{}]+").sub
+# bytes deleted to keep only brackets and newlines of UTF-8 text (multi-byte sequences are
+# all >= 0x80, so they go too): a bytes.translate is far cheaper than a regex or str.translate
+_NOT_BRACKET_BYTES = bytes(c for c in range(256) if chr(c) not in "()[]{}\n")
+
+
+def _bracket_chars(text: str) -> str:
+    """*text* with everything but brackets (and newlines) removed."""
+    return text.encode("utf-8", "surrogatepass").translate(None, _NOT_BRACKET_BYTES).decode()
+
+
+_EAGER_LINES = 4000  # up to this many lines, every line's info is computed in one pass
 # (net, low, only round/square) for a string of brackets: a pure function, memoised
 _SHAPES: dict[str, tuple[int, int, bool]] = {}
 
@@ -60,7 +71,8 @@ def _strip_re(rust: bool, pythonic: bool, hashes: bool) -> re.Pattern[str]:
             comments.append(r"(?<![:\\])//.*")
         if hashes:
             comments.append(r"#.*")
-        got = _STRIP[key] = re.compile("|".join(parts + comments))
+        # the lookahead lets the scan skip positions where no string or comment starts
+        got = _STRIP[key] = re.compile("(?=[\"'`/#])(?:" + "|".join(parts + comments) + ")")
     return got
 
 
@@ -72,7 +84,8 @@ class Blocks:
         self.brackets = fam in ("brace", "generic") or lang in PYTHONIC or lang == "yaml"
         self.markdown = lang in MARKDOWN
         self._strip = _strip_re(lang == "rs", lang in PYTHONIC, lang in HASH_COMMENTS)
-        self._info: list[tuple[int, int, bool] | None] = [None] * len(doc)
+        self._info: list[tuple[int, int, bool] | None] = [None] * len(doc.lines)
+        self._filled = False
         self._fences: list[bool] | None = None
         self._ends: dict[int, tuple[int, bool] | None] = {}
 
@@ -82,16 +95,44 @@ class Blocks:
         """(net bracket change, lowest running depth, header opens only round/square)."""
         got = self._info[i]
         if got is None:
+            if not self._filled and len(self._info) <= _EAGER_LINES:
+                self._fill()
+                return self._info[i]  # type: ignore[return-value]
             got = self._info[i] = self._line_info(i)
         return got
+
+    def _fill(self) -> None:
+        """Every line's info at once: one bytes.translate over the whole text."""
+        self._filled = True
+        doc = self.doc
+        kinds, lines = doc.kinds, doc.lines
+        shapes = _bracket_chars("\n".join(lines))
+        strip = self._strip.sub
+        info = self._info
+        for i, shape in enumerate(shapes.split("\n")):
+            if not shape or kinds[i] != CODE:
+                info[i] = _FLAT
+                continue
+            text = lines[i]
+            if not _QUOTE_CHARS.isdisjoint(text):
+                shape = _bracket_chars(strip("", text))
+                if not shape:
+                    info[i] = _FLAT
+                    continue
+            got = _SHAPES.get(shape)
+            if got is None:
+                got = _shape_info(shape)
+                if len(shape) <= 16 and len(_SHAPES) < 4096:
+                    _SHAPES[shape] = got
+            info[i] = got
 
     def _line_info(self, i: int) -> tuple[int, int, bool]:
         if self.doc.kinds[i] != CODE:
             return _FLAT
         text = self.doc.lines[i]
-        shape = _NOT_BRACKET("", text)
+        shape = _bracket_chars(text)
         if shape and not _QUOTE_CHARS.isdisjoint(text):
-            shape = _NOT_BRACKET("", self._strip.sub("", text))
+            shape = _bracket_chars(self._strip.sub("", text))
         if not shape:
             return _FLAT
         got = _SHAPES.get(shape)
@@ -101,31 +142,26 @@ class Blocks:
                 _SHAPES[shape] = got
         return got
 
-    def _bracket_end(self, h: int) -> tuple[int, bool] | None:
-        net, low, only_round = self.info(h)
-        if net <= 0 or low < 0:
-            return None
-        n = len(self.doc)
+    def _bracket_end(self, h: int, net: int, only_round: bool) -> tuple[int, bool] | None:
+        """The end of a block opened by brackets (line *h* leaves *net* > 0 open)."""
         cache = self._info
+        line_info = self._line_info
         depth = net
-        j = h + 1
-        while j < n:
+        for j in range(h + 1, len(cache)):
             got = cache[j]
             if got is None:
-                got = cache[j] = self._line_info(j)
-            dnet, dlow, _ = got
+                got = cache[j] = line_info(j)
+            dlow = got[1]
             if depth + dlow <= 0:
-                after = depth + dnet
+                after = depth + got[0]
                 if after > 0 and only_round:
                     # `f(a,\n b) {`: the signature closed and the body opens on this line.
                     depth = after
-                    j += 1
                     continue
                 if self.lang in PYTHONIC and self.doc.keys[j].endswith(":"):
                     return self._indent_end(h)
                 return j, True
-            depth += dnet
-            j += 1
+            depth += got[0]
         return None
 
     # --- indentation --------------------------------------------------------------------
@@ -134,7 +170,7 @@ class Blocks:
         doc = self.doc
         base = _indent(doc.lines[h])
         last = h
-        n = len(doc)
+        n = len(doc.lines)
         j = h + 1
         while j < n:
             key = doc.keys[j]
@@ -162,7 +198,7 @@ class Blocks:
         level = len(m.group(1))
         doc = self.doc
         last = h
-        for j in range(h + 1, len(doc)):
+        for j in range(h + 1, len(doc.lines)):
             key = doc.keys[j]
             hm = _HEADING.match(key)
             if hm and len(hm.group(1)) <= level and not self._in_fence(j):
@@ -188,22 +224,27 @@ class Blocks:
 
     def end(self, h: int) -> tuple[int, bool] | None:
         """(last line of the block opened by line h, explicit closer?) or None."""
-        if h in self._ends:
-            return self._ends[h]
-        got = self._end(h)
-        self._ends[h] = got
+        ends = self._ends
+        if h in ends:
+            return ends[h]
+        got = ends[h] = self._end(h)
         return got
 
     def _end(self, h: int) -> tuple[int, bool] | None:
-        if self.doc.kinds[h] != CODE or not self.doc.keys[h]:
+        doc = self.doc
+        if doc.kinds[h] != CODE:
+            return None
+        key = doc.keys[h]
+        if not key:
             return None
         if self.markdown:
             return self._heading_end(h)
-        key = self.doc.keys[h]
-        if self.brackets and ("(" in key or "{" in key or "[" in key):
-            got = self._bracket_end(h)
-            if got is not None:
-                return got
+        if self.brackets:
+            net, low, only_round = self._info[h] or self.info(h)
+            if net > 0 and low >= 0:  # the line leaves brackets open
+                got = self._bracket_end(h, net, only_round)
+                if got is not None:
+                    return got
         if not _header_like(key):
             return None
         got = self._indent_end(h)
@@ -234,7 +275,10 @@ def _header_like(key: str) -> bool:
         return False
     if key[-1] in ":{([" or key.endswith((" do", "then", "->", "=>")):
         return True
-    if key[0] == "<" and not key.startswith(("</", "<!")) and not key.endswith("/>"):
+    c = key[0]
+    if c == "<" and not key.startswith(("</", "<!")) and not key.endswith("/>"):
         return True
+    if not c.isalpha():
+        return False  # (lower() keeps a non-letter: the first word is no header word)
     first = key.split(None, 1)[0].rstrip(":(").lower()
     return first in _HEADER_WORDS

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from relace_cli.markers import comment_body
+from relace_cli.markers import OPENERS, comment_body
 from relace_cli.merge.blocks import Blocks
 from relace_cli.merge.text import CODE, HARD, Doc, is_comment
 
@@ -71,25 +71,33 @@ class Removals:
         return new
 
 
-def find_removals(snip: Doc, orig: Doc, lang: str) -> Removals:
-    """Mark removal comments in *snip* as markers and resolve their targets in *orig*."""
+def find_removals(snip: Doc, orig: Doc, lang: str, bodies: dict[int, str | None] | None = None,
+                  orig_keys: set[str] | None = None) -> Removals:
+    """Mark removal comments in *snip* as markers and resolve their targets in *orig*.
+
+    *bodies* may hold the comment body (`markers.comment_body`) of snippet lines, by index;
+    *orig_keys* the set of the original's keys.
+    """
     found = Removals()
-    code = [i for i, k in enumerate(snip.keys) if k]
-    orig_keys: set[str] | None = None
-    for n, i in enumerate(code):
-        if snip.kinds[i] != CODE:
-            continue
-        body = comment_body(snip.keys[i])
+    code: list[int] | None = None
+    keys, kinds = snip.keys, snip.kinds
+    for i, key in enumerate(keys):
+        if not key or kinds[i] != CODE or key[0] not in OPENERS:
+            continue  # only a line opening with a comment token has a comment body
+        body = bodies[i] if bodies is not None and i in bodies else comment_body(key)
         if body is None:
             continue
         if orig_keys is None:
             orig_keys = set(orig.keys)
-        if snip.keys[i] in orig_keys:
+        if key in orig_keys:
             continue
         text = body.strip().strip("*").strip()
         m = _DIRECTIVE.match(text)
         if m is None:
             continue
+        if code is None:
+            code = [j for j, k in enumerate(keys) if k]
+        n = code.index(i)
         before = code[n - 1] if n > 0 else None
         after = code[n + 1] if n + 1 < len(code) else None
         alone = (before is None or snip.kinds[before] == HARD) and (

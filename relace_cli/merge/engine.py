@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from relace_cli.markers import is_marker
+from relace_cli.markers import OPENERS, comment_body, is_marker_body
 from relace_cli.merge.align import Aligner, StructureConflict
 from relace_cli.merge.assemble import Assembler, Refuse
 from relace_cli.merge.blocks import Blocks
@@ -15,6 +15,7 @@ from relace_cli.merge.text import CODE, HARD, PYTHONIC, SOFT, Doc, guess_languag
 # of them anywhere in the snippet, is refused.
 MAX_LOST_SHARE = 0.4
 MIN_LOST_LINES = 4
+_BARE = frozenset(("...", "…", "// ...", "[...]"))
 
 
 def merge_text(original: str, snippet: str, language: str | None) -> tuple[str, str]:
@@ -27,8 +28,8 @@ def merge_text(original: str, snippet: str, language: str | None) -> tuple[str, 
     if not any(snip.keys):
         raise Refuse("the snippet is empty")
     orig_keys = set(orig.keys)
-    _classify(snip, orig_keys, lang)
-    removals = find_removals(snip, orig, lang)
+    bodies = _classify(snip, orig_keys, lang)
+    removals = find_removals(snip, orig, lang, bodies, orig_keys)
     if all(not k for k, kind in zip(snip.keys, snip.kinds, strict=True) if kind == CODE):
         if not removals:
             return original, "noop"
@@ -62,7 +63,7 @@ def merge_text(original: str, snippet: str, language: str | None) -> tuple[str, 
     out = Assembler(al, lang, fragment=mode == "fragment").run()
     if removals:
         out = removals.apply(out)
-    _guards(out, snip, orig, mode, ob, al)
+    _guards(out, snip, orig, mode, ob, al, orig_keys)
     lines = out.lines
     text = "\n".join(lines)
     if lines and (orig.final_newline or not original):
@@ -70,19 +71,27 @@ def merge_text(original: str, snippet: str, language: str | None) -> tuple[str, 
     return text, mode
 
 
-def _classify(snip: Doc, orig_keys: set[str], lang: str) -> None:
+def _classify(snip: Doc, orig_keys: set[str], lang: str) -> dict[int, str | None]:
+    """Mark the snippet's marker lines; the comment body of every line that may be one."""
     bare_ok = lang not in PYTHONIC and lang != ""
-    for i, line in enumerate(snip.lines):
-        key = snip.keys[i]
+    kinds = snip.kinds
+    bodies: dict[int, str | None] = {}
+    for i, key in enumerate(snip.keys):
         if not key:
             continue
-        if is_marker(line):
+        if key[0] in OPENERS:
+            body = bodies[i] = comment_body(key)
+            marker = body is not None and len(snip.lines[i]) <= 300 and is_marker_body(body)
+        else:
+            marker = False
+        if marker:
             # a marker-looking comment that the original has verbatim is ordinary code
             if key in orig_keys and "..." not in key and "…" not in key:
                 continue
-            snip.kinds[i] = HARD
-        elif bare_ok and key in ("...", "…", "// ...", "[...]") and key not in orig_keys:
-            snip.kinds[i] = HARD
+            kinds[i] = HARD
+        elif bare_ok and key in _BARE and key not in orig_keys:
+            kinds[i] = HARD
+    return bodies
 
 
 def _spans_whole(snip: Doc, orig: Doc) -> bool:
@@ -111,29 +120,30 @@ def _with_soft_markers(snip: Doc, lang: str) -> Doc:
             if got is not None:
                 block_until = max(block_until, got[0])
         prev = i
-    lines: list[str] = []
-    kinds: list[int] = []
-    cuts = set(cut_before)
+    lines: list[str] = [""]
+    new_keys: list[str] = [""]
+    kinds: list[int] = [SOFT]
+    prev = 0
+    for cut in cut_before:  # increasing
+        lines += snip.lines[prev:cut]
+        new_keys += snip.keys[prev:cut]
+        kinds += [CODE] * (cut - prev)
+        lines.append("")
+        new_keys.append("")
+        kinds.append(SOFT)
+        prev = cut
+    lines += snip.lines[prev:]
+    new_keys += snip.keys[prev:]
+    kinds += [CODE] * (len(snip.lines) - prev)
     lines.append("")
+    new_keys.append("")
     kinds.append(SOFT)
-    for i, line in enumerate(snip.lines):
-        if i in cuts:
-            lines.append("")
-            kinds.append(SOFT)
-        lines.append(line)
-        kinds.append(CODE)
-    lines.append("")
-    kinds.append(SOFT)
-    doc = Doc(lines, snip.final_newline)
-    doc.kinds = kinds
-    return doc
+    return Doc.derived(lines, snip.final_newline, new_keys, kinds)
 
 
-def _guards(out, snip: Doc, orig: Doc, mode: str, ob: Blocks, al: Aligner) -> None:
-    snip_keys: dict[str, int] = {}
-    for k, kind in zip(snip.keys, snip.kinds, strict=True):
-        if kind == CODE:
-            snip_keys[k] = snip_keys.get(k, 0) + 1
+def _guards(out, snip: Doc, orig: Doc, mode: str, ob: Blocks, al: Aligner,
+            orig_keys: set[str]) -> None:
+    snip_keys = al.counts  # how often each code key occurs in the snippet
     # 1. pure deletions at the head or tail, of lines the snippet never mentions
     if mode == "markers":
         for o0, o1 in out.head_tail:
@@ -151,7 +161,7 @@ def _guards(out, snip: Doc, orig: Doc, mode: str, ob: Blocks, al: Aligner) -> No
         lost_total += max(0, lost - added)
         if mode == "fragment":
             _fragment_block_loss(o0, o1, orig, ob, snip_keys)
-    nonblank = sum(1 for k in orig.keys if k)
+    nonblank = len(orig.keys) - orig.keys.count("")
     if lost_total >= MIN_LOST_LINES and lost_total > MAX_LOST_SHARE * nonblank:
         raise Refuse(
             f"the merge would delete {lost_total} of {nonblank} lines that the snippet does "
@@ -159,11 +169,12 @@ def _guards(out, snip: Doc, orig: Doc, mode: str, ob: Blocks, al: Aligner) -> No
         )
     # 3. markers left behind
     new_lines = [line for line, src in zip(out.lines, out.source, strict=True) if src < 0]
-    reason = leftover_marker(new_lines, set(orig.keys))
+    reason = leftover_marker(new_lines, orig_keys)
     if reason:
         raise Refuse(reason)
     # 4. duplicated distinctive lines (an anchor out of order, an ambiguous insertion)
-    inserted = {x.strip() for x in new_lines if distinctive(x.strip())}
+    # (only a line the original has can be repeated too often: see `duplicated`)
+    inserted = {k for k in map(str.strip, new_lines) if k in orig_keys and distinctive(k)}
     if inserted:
         orig_count: dict[str, int] = {}
         for k in orig.keys:

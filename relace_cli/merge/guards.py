@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from relace_cli.markers import is_marker
+from relace_cli.markers import OPENERS, is_marker
 from relace_cli.merge.text import indent_of, is_trivial
 
 _RETURN = re.compile(r"^(?:return|yield|raise|throw)\b")
@@ -113,7 +113,7 @@ def duplicated(out_keys: list[str], inserted: set[str], orig_count: dict[str, in
 def leftover_marker(new_lines: list[str], orig_keys: set[str]) -> str | None:
     for line in new_lines:
         k = line.strip()
-        if k and k not in orig_keys and is_marker(line):
+        if k and k[0] in OPENERS and k not in orig_keys and is_marker(line):
             return f"the result would keep the marker `{_short(k)}`"
     return None
 

@@ -46,6 +46,14 @@ class Doc:
     def __len__(self) -> int:
         return len(self.lines)
 
+    @classmethod
+    def derived(cls, lines: list[str], final_newline: bool, keys: list[str],
+                kinds: list[int]) -> Doc:
+        """A Doc whose keys (each line stripped) and kinds are already known."""
+        doc = cls.__new__(cls)
+        doc.lines, doc.final_newline, doc.keys, doc.kinds = lines, final_newline, keys, kinds
+        return doc
+
 
 def split(text: str) -> tuple[list[str], bool]:
     """Lines of *text* (split on "\\n" only) and whether it ended with a newline."""
