@@ -282,3 +282,52 @@ def _restore(directory: Path, item: dict[str, Any], name: str, exists: bool) -> 
         write_atomic(item["path"], old, mode=mode if isinstance(mode, int) else None)
     except OSError as exc:
         raise InputError(f"cannot restore {name}: {exc.strerror or exc}") from None
+
+
+@contextlib.contextmanager
+def file_lock(path: str) -> Iterator[None]:
+    """Serialise relace processes writing the same file (editors do not take this lock; the
+    content check in :func:`safe_write` covers them)."""
+    directory = _ensure_dir(path)
+    locks = directory / "locks"
+    with contextlib.suppress(FileExistsError):
+        locks.mkdir(mode=0o700)
+    name = hashlib.sha256(_real(path).encode("utf-8", "surrogateescape")).hexdigest()[:24]
+    try:
+        fd = os.open(locks / f"{name}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as exc:
+        raise _refuse(path, directory, exc.strerror or str(exc)) from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def safe_write(path: str, expected: bytes | None, data: bytes, *, mode: int | None) -> Entry:
+    """The one way relace replaces a user's file.
+
+    Under a per-file lock: check that the file still holds *expected* (None: that it still
+    does not exist), so an edit saved meanwhile is never overwritten; record the backup; then
+    write atomically. A failed write forgets its backup entry again.
+    """
+    from relace_cli.errors import MergeRefused
+
+    with file_lock(path):
+        try:
+            current: bytes | None = Path(path).read_bytes()
+        except FileNotFoundError:
+            current = None
+        except OSError as exc:
+            raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+        if current != expected:
+            what = "was created" if expected is None else "changed"
+            raise MergeRefused(f"{path} {what} while relace was working; nothing was written",
+                               hint="run the command again on the current content")
+        entry = record(path, expected or b"", data)
+        try:
+            write_atomic(path, data, mode=mode)
+        except BaseException:
+            forget(entry)
+            raise
+    return entry

@@ -517,3 +517,42 @@ def test_readme_reliability_table_lists_every_case() -> None:
     missing = [c.what for c in CASES if c.what not in section]
     assert not missing, f"README Reliability table lacks: {missing}"
     assert len(CASES) >= 40
+
+
+def test_file_changed_during_the_request_is_not_overwritten(tmp_path: Path) -> None:
+    """An editor saving while the remote model works: relace refuses (exit 4), keeps the save."""
+    target = PY(tmp_path)
+    with RawServer(sleepy(1.0, ok())) as server:
+        env = dict(os.environ, RELACE_API_KEY=KEY, RELACE_APPLY_URL=server.url,
+                   RELACE_MAX_RETRIES="0")
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "relace_cli", "apply", str(target), "-e", SNIPPET,
+             "--engine", "remote"], env=env, stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 20
+        while not server.requests and time.monotonic() < deadline:
+            time.sleep(0.02)
+        target.write_text(ORIGINAL + "\n# saved by the editor\n")
+        _out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 4, err
+    assert b"changed while relace was working" in err
+    assert target.read_text() == ORIGINAL + "\n# saved by the editor\n"
+
+
+def test_two_concurrent_applies_to_one_file_never_lose_an_edit(tmp_path: Path) -> None:
+    """Both processes read the same original; the second to write must notice the first."""
+    target = PY(tmp_path)
+    merged_a = MERGED
+    merged_b = ORIGINAL.replace("return 1", "return 10")
+    handler = sequence(sleepy(0.5, ok(merged_a)), sleepy(0.5, ok(merged_b)))
+    with RawServer(handler) as server:
+        env = dict(os.environ, RELACE_API_KEY=KEY, RELACE_APPLY_URL=server.url,
+                   RELACE_MAX_RETRIES="0")
+        procs = [subprocess.Popen(
+            [sys.executable, "-m", "relace_cli", "apply", str(target), "-e", snippet,
+             "--engine", "remote"], env=env, stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            for snippet in (SNIPPET, "def a():\n    return 10\n# ... existing code ...\n")]
+        codes = sorted(p.wait(30) for p in procs)
+    assert codes == [0, 4]
+    assert target.read_text() in (merged_a, merged_b)

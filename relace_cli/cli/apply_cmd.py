@@ -211,16 +211,11 @@ def read_snippet(file: str, snippet: str | None, edit: str | None) -> str:
 
 def _write(outcome: Outcome) -> None:
     from relace_cli import backup
-    from relace_cli.files import hard_link_count, write_atomic
+    from relace_cli.files import hard_link_count
 
     src = outcome.source
     links = hard_link_count(src.path)
-    entry = backup.record(src.path, src.raw if src.exists else b"", outcome.data)
-    try:
-        write_atomic(src.path, outcome.data, mode=src.mode)
-    except BaseException:
-        backup.forget(entry)
-        raise
+    backup.safe_write(src.path, src.raw if src.exists else None, outcome.data, mode=src.mode)
     if links > 1:
         output.warn(f"note: {src.path} had {links} hard links; the others keep the old content")
 

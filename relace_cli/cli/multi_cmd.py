@@ -259,14 +259,13 @@ def _check_writable(path: str) -> None:
 
 def _write(result: FileResult) -> None:
     from relace_cli import backup
-    from relace_cli.files import write_atomic
 
     src = result.original
     try:
-        backup.record(result.path, src.raw if src.exists else b"", result.data)
         if not src.exists:
             Path(result.path).parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(result.path, result.data, mode=src.mode)
+        backup.safe_write(result.path, src.raw if src.exists else None, result.data,
+                          mode=src.mode)
     except RelaceError as exc:
         result.error = exc
     except OSError as exc:
