@@ -10,7 +10,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request as WRequest
 from werkzeug import Response
 
-from tests.conftest import KEY, Run
+from tests.conftest import KEY, Run, drain_pty
 
 
 def fake_embedder(seen: list[dict], *, nested: bool = False):  # type: ignore[no-untyped-def]
@@ -163,16 +163,7 @@ def test_progress_only_on_a_terminal(relace: Run, httpserver: HTTPServer, tmp_pa
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=follower, env=env)
     out, _ = proc.communicate(lines.encode(), timeout=60)
     os.close(follower)
-    chunks = []
-    while True:
-        try:
-            data = os.read(leader, 65536)
-        except OSError:
-            break
-        if not data:
-            break
-        chunks.append(data)
-    os.close(leader)
+    screen = drain_pty(leader)
     assert proc.returncode == 0
-    assert b"\rembedded 10" in b"".join(chunks)  # drawn in place on the terminal
+    assert b"\rembedded 10" in screen  # drawn in place on the terminal
     assert len(out.splitlines()) == 200 and b"embedded" not in out

@@ -13,7 +13,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request as WRequest
 from werkzeug import Response
 
-from tests.conftest import KEY, Run
+from tests.conftest import KEY, Run, drain_pty
 from tests.test_check import git, isolated_git, make_repo  # noqa: F401  (fixture)
 
 USAGE = {"total_tokens": 321}
@@ -195,17 +195,7 @@ def test_rich_table_and_progress_on_a_terminal(httpserver: HTTPServer, tmp_path:
                             stdout=follower, stderr=follower, stdin=subprocess.DEVNULL,
                             env=env, cwd=tmp_path)
     os.close(follower)
-    chunks = []
-    while True:
-        try:
-            data = os.read(leader, 4096)
-        except OSError:
-            break
-        if not data:
-            break
-        chunks.append(data)
+    screen = drain_pty(leader).decode()
     assert proc.wait(30) == 0
-    os.close(leader)
-    screen = b"".join(chunks).decode()
     assert "\x1b[" in screen and "0.8750" in screen and "many/f007.py" in screen
     assert "reading 210 files" in screen and "ranking 210 files" in screen
