@@ -6,6 +6,7 @@ Prints nothing and writes nothing: the CLI decides what to show and whether to w
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -111,7 +112,10 @@ def load_source(req: Request, *, stdin: bytes | None = None) -> Source:
     """The file to merge into; a missing file is fine only for a marker-free snippet."""
     from relace_cli.markers import has_marker
 
-    if req.path != STDIN and not Path(req.path).exists() and not Path(req.path).is_symlink():
+    if req.path != STDIN and Path(req.path).is_symlink() and not Path(req.path).exists():
+        raise InputError(f"{req.path} is a symlink to a missing file "
+                         f"({os.readlink(req.path)})", hint="fix or remove the link")
+    if req.path != STDIN and not Path(req.path).exists():
         if has_marker(req.snippet):
             raise InputError(
                 f"{req.path}: no such file, and the snippet has elision markers "

@@ -43,6 +43,7 @@ class Entry:
     old_sha256: str
     new_sha256: str
     size: int  # bytes of the old content
+    kept: str | None = None  # undo --force: where the replaced content was saved
 
 
 def state_dir() -> Path:
@@ -255,12 +256,28 @@ def undo(path: str | None = None, *, force: bool = False) -> Entry:
             from relace_cli.files import check_writable
 
             check_writable(entry.path)  # a read-only file stays as it is, as with apply
-        _restore(directory, item, name, current is not None)
+        kept = None
+        if current is not None and _sha(current) != entry.new_sha256:
+            kept = _keep_aside(directory, entry.path, current)  # --force: never lose edits
+        with file_lock(entry.path):
+            _restore(directory, item, name, current is not None)
         del items[pick]
         _save(directory, items)
         with contextlib.suppress(OSError):
             (directory / BLOBS / item["blob"]).unlink()
+    if kept is not None:
+        entry = Entry(**{**asdict(entry), "kept": str(kept)})
     return entry
+
+
+def _keep_aside(directory: Path, path: str, data: bytes) -> Path:
+    """Save content a forced undo is about to replace; returns where it went."""
+    aside = directory / "replaced-by-undo"
+    aside.mkdir(mode=0o700, exist_ok=True)
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    target = aside / f"{stamp}-{Path(path).name}"
+    write_atomic(str(target), data, mode=0o600)
+    return target
 
 
 def _restore(directory: Path, item: dict[str, Any], name: str, exists: bool) -> None:

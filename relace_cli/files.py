@@ -65,15 +65,26 @@ def decode(raw: bytes, *, path: str = STDIN, encoding: str | None = None) -> tup
                 bom, enc = mark, name
                 break
     else:
+        try:
+            wanted = codecs.lookup(enc).name
+        except LookupError:
+            raise InputError(
+                f"unknown encoding {enc!r}",
+                hint="use a Python codec name such as utf-8, latin-1, cp1252, utf-16-le",
+            ) from None
+        family = {"utf-8-sig": "utf-8", "utf-16": "utf-16", "utf-32": "utf-32"}.get(wanted)
         for mark, name in _BOMS:
-            if raw.startswith(mark) and codecs.lookup(name).name == codecs.lookup(enc).name:
+            if raw.startswith(mark) and (name == wanted or (family and name.startswith(family))):
                 bom = mark
                 break
+        enc = _explicit_endianness(wanted, bom)
     body = raw[len(bom) :]
     if enc is None:
         if b"\x00" in body[:_SNIFF]:
             raise InputError(
-                f"{_name(path)} looks binary (it contains NUL bytes)"
+                f"{_name(path)} looks binary (it contains NUL bytes)",
+                hint="if it is UTF-16 or UTF-32 text without a BOM, pass --encoding utf-16-le "
+                "(or utf-16-be, utf-32-le, utf-32-be)",
             )
         enc = _declared_encoding(body) or "utf-8"
     try:
@@ -92,6 +103,19 @@ def decode(raw: bytes, *, path: str = STDIN, encoding: str | None = None) -> tup
             f"{_name(path)} looks binary (it contains NUL characters)"
         )
     return text, enc, bom
+
+
+def _explicit_endianness(name: str, bom: bytes) -> str:
+    """'utf-16'/'utf-32'/'utf-8-sig' would add or drop a BOM of their own on the way back:
+    pin the codec to the file's own byte order (its BOM, else little-endian) instead."""
+    if name == "utf-8-sig":
+        return "utf-8"
+    if name in ("utf-16", "utf-32"):
+        for mark, codec in _BOMS:
+            if bom == mark and codec.startswith(name):
+                return codec
+        return f"{name}-le"
+    return name
 
 
 def _declared_encoding(body: bytes) -> str | None:
@@ -251,9 +275,13 @@ def check_writable(path: str) -> None:
         st = os.stat(real)
     except FileNotFoundError:
         st = None
+    except OSError as exc:  # a symlink loop, a name too long, ...
+        raise InputError(f"{path}: {exc.strerror or exc}") from None
     if st is not None and not stat.S_IMODE(st.st_mode) & 0o222:
         raise InputError(f"{path} is read-only", hint="make it writable (chmod u+w) to edit it")
     parent = os.path.dirname(real) or "."
+    if not os.path.isdir(parent):
+        raise InputError(f"cannot create {path}: the directory {parent} does not exist")
     if not os.access(parent, os.W_OK) or not os.stat(parent).st_mode & 0o200:
         raise InputError(
             f"cannot write in {parent}: the directory is read-only",
@@ -287,10 +315,10 @@ def write_atomic(path: str, data: bytes, *, mode: int | None = None) -> None:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
-            os.fchmod(fh.fileno(), mode)
             if st is not None and (st.st_uid, st.st_gid) != (os.getuid(), os.getgid()):
                 with contextlib.suppress(OSError):  # keep the owner where we may (root)
                     os.fchown(fh.fileno(), st.st_uid, st.st_gid)
+            os.fchmod(fh.fileno(), mode)  # after chown, which clears setuid/setgid bits
             os.fsync(fh.fileno())
         os.replace(tmp, real)
     except BaseException:
@@ -298,6 +326,24 @@ def write_atomic(path: str, data: bytes, *, mode: int | None = None) -> None:
             os.unlink(tmp)
         raise
     _fsync_dir(directory)
+    _remove_stale_temps(directory, os.path.basename(real))
+
+
+STALE_SECONDS = 600
+
+
+def _remove_stale_temps(directory: str, base: str) -> None:
+    """Temp files of a run that was killed mid-write (SIGKILL leaves them): remove ours for
+    this file once they are old enough that no relace process can still be writing them."""
+    import glob
+    import time
+
+    cutoff = time.time() - STALE_SECONDS
+    for leftover in glob.glob(os.path.join(glob.escape(directory),
+                                           f".{glob.escape(base)}.*.relace-tmp")):
+        with contextlib.suppress(OSError):
+            if os.lstat(leftover).st_mtime < cutoff:
+                os.unlink(leftover)
 
 
 def hard_link_count(path: str) -> int:

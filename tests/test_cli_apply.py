@@ -507,3 +507,109 @@ def test_hard_linked_file_is_replaced_with_a_note(relace: Run, pyfile: Path,
     assert r.code == 0, r
     assert pyfile.read_text() == MERGED and other.read_text() == ORIGINAL
     assert "hard links" in r.stderr
+
+
+# --- second review -------------------------------------------------------------------------
+
+
+def test_setuid_bits_survive_on_a_file_owned_by_someone_else(relace: Run, tmp_path: Path) -> None:
+    import os
+
+    if os.geteuid() != 0:
+        pytest.skip("needs root")
+    f = tmp_path / "tool.py"
+    f.write_text(ORIGINAL)
+    os.chown(f, 65534, 65534)
+    f.chmod(0o6755)
+    r = relace("apply", str(f), "-e", SNIPPET, "--engine", "local")
+    assert r.code == 0, r
+    assert stat.S_IMODE(f.stat().st_mode) == 0o6755 and f.stat().st_uid == 65534
+
+
+@pytest.mark.parametrize(
+    ("raw", "encoding", "expected"),
+    [
+        (codecs.BOM_UTF16_BE + ORIGINAL.encode("utf-16-be"), "utf-16",
+         codecs.BOM_UTF16_BE + MERGED.encode("utf-16-be")),
+        (ORIGINAL.encode("utf-16-le"), "utf-16", MERGED.encode("utf-16-le")),
+        (codecs.BOM_UTF32_BE + ORIGINAL.encode("utf-32-be"), "utf-32",
+         codecs.BOM_UTF32_BE + MERGED.encode("utf-32-be")),
+        (codecs.BOM_UTF8 + ORIGINAL.encode(), "utf-8-sig", codecs.BOM_UTF8 + MERGED.encode()),
+        (ORIGINAL.encode(), "utf-8-sig", MERGED.encode()),
+    ],
+)
+def test_generic_encoding_names_keep_byte_order_and_bom(
+    relace: Run, tmp_path: Path, raw: bytes, encoding: str, expected: bytes
+) -> None:
+    f = tmp_path / "u.py"
+    f.write_bytes(raw)
+    r = relace("apply", str(f), "-e", SNIPPET, "--engine", "local", "--encoding", encoding)
+    assert r.code == 0, r
+    assert f.read_bytes() == expected
+
+
+def test_bomless_utf16_gets_a_hint(relace: Run, tmp_path: Path) -> None:
+    f = tmp_path / "u.py"
+    f.write_bytes(ORIGINAL.encode("utf-16-le"))
+    r = relace("apply", str(f), "-e", SNIPPET)
+    assert r.code == 2 and "--encoding utf-16-le" in r.stderr
+
+
+def test_unknown_encoding_gets_a_hint(relace: Run, pyfile: Path) -> None:
+    r = relace("apply", str(pyfile), "-e", SNIPPET, "--encoding", "klingon")
+    assert r.code == 2 and "unknown encoding" in r.stderr and "latin-1" in r.stderr
+
+
+def test_symlink_loop_is_exit_2(relace: Run, tmp_path: Path) -> None:
+    (tmp_path / "loop1").symlink_to(tmp_path / "loop2")
+    (tmp_path / "loop2").symlink_to(tmp_path / "loop1")
+    r = relace("apply", str(tmp_path / "loop1"), "-e", "x = 1\n")
+    assert r.code == 2 and "Traceback" not in r.stderr and "internal error" not in r.stderr, r
+
+
+def test_dangling_symlink_is_explained(relace: Run, tmp_path: Path) -> None:
+    (tmp_path / "link.py").symlink_to(tmp_path / "gone.py")
+    r = relace("apply", str(tmp_path / "link.py"), "-e", "x = 1\n")
+    assert r.code == 2 and "symlink to a missing file" in r.stderr, r
+
+
+def test_new_file_in_a_missing_directory(relace: Run, tmp_path: Path) -> None:
+    r = relace("apply", str(tmp_path / "nodir" / "x.py"), "-e", "print(1)\n")
+    assert r.code == 2 and "does not exist" in r.stderr, r
+
+
+def test_negative_number_gets_a_hint(relace: Run) -> None:
+    r = relace("config", "set", "max_retries", "-5")
+    assert r.code == 2 and "put -- before it" in r.stderr
+
+
+def test_undo_json_without_list_is_refused(relace: Run) -> None:
+    r = relace("undo", "--json")
+    assert r.code == 2 and "--json goes with --list" in r.stderr
+
+
+def test_forced_undo_keeps_the_content_it_replaces(relace: Run, pyfile: Path,
+                                                   tmp_path: Path) -> None:
+    assert relace("apply", str(pyfile), "-e", SNIPPET, "--engine", "local").code == 0
+    pyfile.write_text(MERGED + "# my later edit\n")
+    assert relace("undo", str(pyfile)).code == 2  # changed since: refused
+    r = relace("undo", str(pyfile), "--force")
+    assert r.code == 0, r
+    assert pyfile.read_text() == ORIGINAL
+    saved = list((tmp_path / "state" / "replaced-by-undo").iterdir())
+    assert [p.read_text() for p in saved] == [MERGED + "# my later edit\n"]
+    assert str(saved[0]) in r.stderr
+
+
+def test_stale_temp_files_of_a_killed_run_are_cleaned_up(relace: Run, pyfile: Path) -> None:
+    import os
+    import time
+
+    old = pyfile.parent / f".{pyfile.name}.abc123.relace-tmp"
+    young = pyfile.parent / f".{pyfile.name}.def456.relace-tmp"
+    for leftover in (old, young):
+        leftover.write_text("partial")
+    past = time.time() - 3600
+    os.utime(old, (past, past))
+    assert relace("apply", str(pyfile), "-e", SNIPPET, "--engine", "local").code == 0
+    assert not old.exists() and young.exists()  # a young one may belong to a running write

@@ -259,14 +259,22 @@ def test_answer_from_stdin_and_new_file_in_new_dir(relace: Run, httpserver: HTTP
     ("Just prose.\n```\nno path\n```\n", "no path-labelled code blocks"),
     ("```/etc/x.py\nx = 1\n```\n", "outside the current directory"),
     ("```../x.py\nx = 1\n```\n", "outside the current directory"),
+    ("```~/x.py\nx = 1\n```\n", "outside the current directory"),
+    ("**.git/config**\n```ini\n[core]\nfsmonitor = true\n```\n", "version-control metadata"),
+    ("```.git/hooks/pre-commit\necho hi\n```\n", "version-control metadata"),
+    ("```esc/new.py\nx = 1\n```\n", "through a symlink"),
 ])
 def test_bad_answers_exit_2(relace: Run, httpserver: HTTPServer, tmp_path: Path,
                             answer: str, message: str) -> None:
     api = Apply(httpserver, {})
+    outside = tmp_path.parent / f"{tmp_path.name}-outside"
+    outside.mkdir(exist_ok=True)
+    (tmp_path / "esc").symlink_to(outside)
     (tmp_path / "bad.md").write_text(answer)
     r = run_md(relace, api, answer="bad.md")
     assert r.code == 2 and message in r.stderr, r
     assert api.bodies == []
+    assert list(outside.iterdir()) == [] and not (tmp_path / ".git").exists()
 
 
 def test_missing_answer_and_conflicting_args_exit_2(relace: Run, httpserver: HTTPServer,

@@ -114,7 +114,10 @@ def run(command: Any, args: list[str]) -> int:
         return 0  # `relace` or `relace config` alone: the help was asked for, and shown
     except click_exceptions.UsageError as exc:
         where = exc.ctx.command_path if exc.ctx is not None else "relace"
-        _error(f"{exc.format_message()} (see '{where} --help')")
+        message = exc.format_message()
+        if message.startswith("No such option: -") and message[17:18].isdigit():
+            message += "; to pass a negative number, put -- before it"
+        _error(f"{message} (see '{where} --help')")
         return exc.exit_code
     except click_exceptions.ClickException as exc:
         _error(exc.format_message())

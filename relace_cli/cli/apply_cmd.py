@@ -225,7 +225,8 @@ def summary(outcome: Outcome, *, written: bool, checking: bool) -> str:
     ms = outcome.seconds * 1000
     if outcome.engine == "new-file":
         verb = "created" if written else "would create"
-        return f"{name}: {verb} ({len(outcome.merged.splitlines())} lines)"
+        count = len(outcome.merged.splitlines())
+        return f"{name}: {verb} ({count} line{'' if count == 1 else 's'})"
     if not outcome.changed:
         return f"{name}: no changes ({outcome.engine} engine, {ms:.0f} ms)"
     added, removed = outcome.line_counts()

@@ -210,8 +210,7 @@ def _merge_blocks(
     from relace_cli.apply import Request, language_of, run
 
     path = result.path
-    if os.path.isabs(path) or path == ".." or path.startswith(("../", "..\\")):
-        raise InputError("refusing a path outside the current directory")
+    _check_target(path)
     if options["writes"]:
         _check_writable(path)
     current: bytes | None = None  # the text so far, after the earlier blocks of this file
@@ -240,6 +239,25 @@ def _merge_blocks(
         result.data, result.merged = outcome.data, outcome.merged
         result.engines.append(outcome.engine)
         result.notes.extend(outcome.notes)
+
+
+_VCS_DIRS = frozenset({".git", ".hg", ".svn", ".jj"})
+
+
+def _check_target(path: str) -> None:
+    """An LLM answer may only touch files inside the current directory, never through a
+    symlink that leads out of it, and never inside version-control metadata (.git/config or
+    .git/hooks would let an answer run commands)."""
+    if os.path.isabs(path) or path.startswith("~"):
+        raise InputError("refusing a path outside the current directory")
+    parts = {part.lower() for part in path.replace("\\", "/").split("/")}
+    if parts & _VCS_DIRS:
+        raise InputError("refusing to write inside version-control metadata")
+    root = os.path.realpath(os.getcwd())
+    real = os.path.realpath(path)
+    if os.path.commonpath([root, real]) != root:
+        raise InputError("refusing a path outside the current directory (through a symlink "
+                         "or ..)")
 
 
 def _check_writable(path: str) -> None:

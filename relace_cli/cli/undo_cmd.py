@@ -8,6 +8,7 @@ import typer
 
 from relace_cli.cli import output
 from relace_cli.cli.common import boundary
+from relace_cli.errors import InputError
 
 
 @boundary
@@ -38,7 +39,11 @@ def undo(
         for e in entries:
             output.out(f"{e.time[:19].replace('T', ' ')}  {e.size:>9,} B  {e.path}\n")
         return
+    if json_out:
+        raise InputError("--json goes with --list")
     entry = backup.undo(file, force=force)
+    if entry.kept:
+        output.info(f"the content it replaced was saved to {entry.kept}")
     output.info(
         f"restored {file or entry.path} to its content before the apply of "
         f"{entry.time[:19].replace('T', ' ')}"

@@ -322,6 +322,15 @@ class Assembler:
                 f"new code `{_short(loose[0])}` at the top of a fragment: unclear whether it "
                 "replaces or joins the existing header"
             )
+        # an import written above the fragment's first anchor belongs to the file's header,
+        # not above that anchor deep in the file
+        attached = [keys[i] for i in b_idx[k:] if import_like(keys[i])]
+        if attached and any(
+                x.strip() and indent_of(x) == 0 and not import_like(x.strip())
+                and not is_comment(x.strip(), self.lang) and not is_closer(x.strip())
+                for x in kept):
+            raise Refuse(f"new import `{_short(attached[0])}` at the top of a fragment would "
+                         "land below existing code")
 
     def _attached_comments(self, b_idx: list[int], o0: int, o1: int) -> int:
         """A doc comment in B directly above the anchor replaces the original's one: the end

@@ -9,6 +9,7 @@ from relace_cli.merge.blocks import Blocks
 from relace_cli.merge.defs import anchor_definitions
 from relace_cli.merge.directives import find_removals
 from relace_cli.merge.guards import distinctive, duplicated, leftover_marker
+from relace_cli.merge.imports import rewrite_header
 from relace_cli.merge.text import CODE, HARD, PYTHONIC, SOFT, Doc, guess_language, indent_of, split
 
 # A merge that deletes more than this share of the original's non-blank lines, with no trace
@@ -23,10 +24,18 @@ def merge_text(original: str, snippet: str, language: str | None) -> tuple[str, 
     lang = guess_language(language, original, snippet)
     olines, ofinal = split(original)
     slines, _ = split(snippet)
-    orig = Doc(olines, ofinal)
     snip = Doc(slines, False)
     if not any(snip.keys):
         raise Refuse("the snippet is empty")
+    whole = None
+    header = rewrite_header(olines, slines, lang)
+    if isinstance(header, str):
+        raise Refuse(header)
+    if header is not None:  # the snippet's import header replaces the original's
+        whole = _spans_whole(snip, Doc(olines, ofinal))
+        olines = header[0]
+        original = "\n".join(olines) + ("\n" if ofinal and olines else "")
+    orig = Doc(olines, ofinal)
     orig_keys = set(orig.keys)
     bodies = _classify(snip, orig_keys, lang)
     removals = find_removals(snip, orig, lang, bodies, orig_keys)
@@ -42,7 +51,7 @@ def merge_text(original: str, snippet: str, language: str | None) -> tuple[str, 
         return text, "whole-file"
     if has_markers:
         mode = "markers"
-    elif _spans_whole(snip, orig):
+    elif _spans_whole(snip, orig) if whole is None else whole:
         mode = "whole-file"
     else:
         mode = "fragment"
@@ -50,6 +59,7 @@ def merge_text(original: str, snippet: str, language: str | None) -> tuple[str, 
     sb = Blocks(snip, lang)
     ob = Blocks(orig, lang)
     al = Aligner(snip, orig, sb, ob)
+    al.lenient = mode == "whole-file"
     try:
         al.run()
     except StructureConflict as exc:
