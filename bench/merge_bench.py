@@ -29,6 +29,26 @@ from relace_cli.merge import Abstain, merge  # noqa: E402
 
 # Peer labels that contradict the literal reading of their snippet. They are reported apart:
 # counted in coverage, shown in "strict precision", left out of "precision" like review_flag.
+#
+# class-method-addition: the snippet shows `divide` and the new `power` at column 0 between two
+# markers; `divide` anchors on the class's method at column 2, so the chunk's offset is +2 and
+# `power` lands at column 2 like its siblings. The label writes the inserted method at column
+# 1 while keeping every existing member at 2 - no rule derives a 1-column offset from either
+# text (it is neither the snippet's indentation nor the file's), so it is a labelling slip;
+# matching it would mean mis-indenting inserted code in general.
+#
+# function-targetted-change: `double() { return this.multiply(2); }` is a complete block - its
+# closing brace is shown and no marker sits inside it - so its body replaces the old one. The
+# label keeps the old `return this;` after the new `return`, i.e. it treats a closed block as
+# if it ended in an elision marker; applied generally, that reading could never delete a line
+# from a rewritten function, and here it leaves unreachable code.
+#
+# targeted-function-replacement: the snippet writes `sanitizeUpdates()` right after the
+# rewritten `updateUser()` and before the `// ... existing code ...` that stands for
+# `deleteUser()` and `clearCache()`; the label appends it at the end of the class instead. The
+# only position the snippet states is "after updateUser, before the elided rest"; moving new
+# code past an elision marker to the end of the enclosing block would contradict explicit
+# placement in every other case (the order is harmless here only because JS methods commute).
 DISPUTED = {
     "continue/class-method-addition@pr6479":
         "label indents the inserted method by 1 space where the class uses 2",
