@@ -230,3 +230,32 @@ def test_unknown_file_keys_are_warned_and_dashed_keys_accepted(relace: Run,
     r = relace("config", "get", "max_retries")
     assert r.code == 0 and r.stdout == "5\n"
     assert "unknown key 'colour'" in r.stderr
+
+
+def test_set_api_key_prompts_with_hidden_input_on_a_terminal(tmp_path: Path) -> None:
+    import os
+    import pty
+    import subprocess
+    import sys
+    import time
+
+    from tests.conftest import drain_pty
+
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "relace_cli", "config", "set", "api_key"],
+                            stdin=follower, stdout=follower, stderr=follower, env=dict(os.environ))
+    os.close(follower)
+    import select
+
+    seen = b""
+    deadline = time.monotonic() + 30
+    while b"api_key" not in seen and time.monotonic() < deadline:  # wait for the prompt
+        ready, _, _ = select.select([leader], [], [], 0.5)
+        if ready:
+            seen += os.read(leader, 1024)
+    time.sleep(0.2)  # the prompt is printed just before echo is switched off
+    os.write(leader, (KEY + "\n").encode())
+    assert proc.wait(30) == 0
+    screen = (seen + drain_pty(leader)).decode(errors="replace")
+    assert "api_key" in screen and KEY not in screen  # prompted, and the key was not echoed
+    assert config_file.load(tmp_path / "config" / "config.toml")["api_key"] == KEY
