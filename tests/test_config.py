@@ -253,7 +253,7 @@ def test_set_api_key_prompts_with_hidden_input_on_a_terminal(tmp_path: Path) -> 
         ready, _, _ = select.select([leader], [], [], 0.5)
         if ready:
             seen += os.read(leader, 1024)
-    time.sleep(0.2)  # the prompt is printed just before echo is switched off
+    time.sleep(0.2)  # getpass switches echo off before it prints the prompt; a little slack
     os.write(leader, (KEY + "\n").encode())
     assert proc.wait(30) == 0
     screen = (seen + drain_pty(leader)).decode(errors="replace")
