@@ -212,6 +212,8 @@ def _remote(
                 edit_snippet=snippet,
                 instruction=req.instruction,
             )
+            if req.stream_to is not None:  # no streaming in this protocol: one chunk, at the end
+                req.stream_to(result.merged)
             return _lf(result.merged), dict(result.usage)
         if req.stream_to is not None:
             chunks: list[str] = []
