@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from pytest_httpserver import HTTPServer
 
-from tests.conftest import KEY, Run
+from tests.conftest import Run
 
 ORIGINAL = "def a():\n    return 1\n\n\ndef b():\n    return 2\n"
 SNIPPET = "# ... existing code ...\n\ndef b():\n    return 3\n"
