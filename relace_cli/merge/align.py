@@ -18,12 +18,13 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 
 from relace_cli.merge.blocks import Blocks
-from relace_cli.merge.guards import slot_key
+from relace_cli.merge.guards import edited, similar
 from relace_cli.merge.lcs import lcs as _lcs
 from relace_cli.merge.lcs import lis
 from relace_cli.merge.text import CODE, HARD, Doc, indent_of, is_trivial
 
 _LCS_CELLS = 60_000
+_DATA = frozenset("yaml yml toml".split())
 
 
 class StructureConflict(Exception):
@@ -207,9 +208,12 @@ class Aligner:
             if not s_explicit:
                 if not self._innermost(s, s_end):
                     continue
-                if self._marker_follows(s_end) and s_end in self.match \
-                        and self.match[s_end] != o_end:
-                    continue  # `...` after an existing line mid-block: the rest may stay
+                if self._marker_follows(s_end) and (
+                        self.sb.lang in _DATA
+                        or (s_end in self.match and self.match[s_end] != o_end)):
+                    # `...` after an existing line mid-block, or after a few keys of a
+                    # mapping (data formats show a mapping in part): the rest may stay
+                    continue
             if self.s.keys[s_end] == self.o.keys[o_end]:
                 if self.match.get(s_end) == o_end or self.add_match(s_end, o_end):
                     changed = True
@@ -313,7 +317,8 @@ class Aligner:
         while s < s1 and o < o1 and skinds[s] == CODE and _extendable(skeys[s]):
             if skeys[s] == okeys[o]:
                 self.add_match(s, o)
-            elif similar(skeys[s], okeys[o]) and self.add_cut(s, o):
+            elif (similar(skeys[s], okeys[o]) or edited(skeys[s], okeys[o])) \
+                    and self.add_cut(s, o):
                 self.add_cut(s + 1, o + 1)
             else:
                 break
@@ -324,7 +329,8 @@ class Aligner:
         while s >= lo_s and o >= lo_o and skinds[s] == CODE and _extendable(skeys[s]):
             if skeys[s] == okeys[o]:
                 self.add_match(s, o)
-            elif similar(skeys[s], okeys[o]) and self.add_cut(s + 1, o + 1):
+            elif (similar(skeys[s], okeys[o]) or edited(skeys[s], okeys[o])) \
+                    and self.add_cut(s + 1, o + 1):
                 self.add_cut(s, o)
             else:
                 break
@@ -355,14 +361,3 @@ def _extendable(key: str) -> bool:
     """Blank or distinctive lines; `}` or `end` could close some other block."""
     return not key or not is_trivial(key)
 
-
-def similar(a: str, b: str) -> bool:
-    """*a* is an edit of *b*: the same name set or defined, or one extends the other."""
-    if a == b or not a or not b or is_trivial(a) or is_trivial(b):
-        return False
-    ka = slot_key(a)
-    if ka is not None and ka == slot_key(b) and ka != "return" and not ka.startswith("tag:"):
-        return True
-    x, y = a.rstrip(";,{:( "), b.rstrip(";,{:( ")
-    short = min(len(x), len(y))
-    return short >= 12 and (x.startswith(y) or y.startswith(x))

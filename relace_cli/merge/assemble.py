@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from relace_cli.merge.align import Aligner
+from relace_cli.merge.attached import attached_end, check_continuation
 from relace_cli.merge.guards import import_like, slot_clash
 from relace_cli.merge.text import (
     CODE,
@@ -221,9 +222,11 @@ class Assembler:
             raise Refuse(clash)
         if not hard and self.fragment and s0 == 0 and o0 == 0:
             self._check_head_insert(b_idx, kept)
+        if not hard and self.fragment and kept:
+            check_continuation(self, a_idx, b_idx, s0, s1, o0, o1)
         g1 = o1
         if b_idx and kept and s1 < len(self.s.lines):
-            g1 = self._attached_comments(b_idx, o0, o1)
+            g1 = attached_end(self, b_idx, o0, o1)
             if g1 < o1:
                 kept = kept[:g1 - o0]
         self._emit_join(a_lines)
@@ -332,7 +335,7 @@ class Assembler:
             raise Refuse(f"new import `{_short(attached[0])}` at the top of a fragment would "
                          "land below existing code")
 
-    def _attached_comments(self, b_idx: list[int], o0: int, o1: int) -> int:
+    def attached_comments(self, b_idx: list[int], o0: int, o1: int) -> int:
         """A doc comment in B directly above the anchor replaces the original's one: the end
         of the original lines [o0, o1) kept before B."""
         keys = self.s.keys

@@ -34,37 +34,39 @@ class Removals:
     def __bool__(self) -> bool:
         return bool(self.ranges)
 
-    def apply_to_original(self, orig: Doc) -> str:
-        gone = set()
+    def _gone(self, lines: list[str]) -> set[int]:
+        """Original lines to drop: the removed blocks, and the blank run after each one when
+        a blank run (or the file's start) precedes it - the two runs would otherwise add up."""
+        gone: set[int] = set()
+        n = len(lines)
         for a, b in self.ranges:
             gone.update(range(a, b))
-        lines: list[str] = []
-        for j, line in enumerate(orig.lines):
-            if j in gone:
-                continue
-            if not line.strip() and lines and not lines[-1].strip() and j - 1 in gone:
-                continue
-            lines.append(line)
+            if a == 0 or not lines[a - 1].strip():
+                while b < n and not lines[b].strip():
+                    gone.add(b)
+                    b += 1
+        return gone
+
+    def apply_to_original(self, orig: Doc) -> str:
+        gone = self._gone(orig.lines)
+        lines = [line for j, line in enumerate(orig.lines) if j not in gone]
         while lines and not lines[-1].strip() and len(orig.lines) - 1 in gone:
             lines.pop()
         text = "\n".join(lines)
         return text + "\n" if lines and orig.final_newline else text
 
-    def apply(self, out):  # type: ignore[no-untyped-def]
+    def apply(self, out, olines: list[str]):  # type: ignore[no-untyped-def]
         from relace_cli.merge.assemble import Output, Refuse
 
-        gone = set()
-        for a, b in self.ranges:
-            gone.update(range(a, b))
+        gone = {o for a, b in self.ranges for o in range(a, b)}
         present = {src for src in out.source if src >= 0}
         missing = [o for o in gone if o not in present]
         if missing:
             raise Refuse("a removal comment targets code that the snippet also rewrites")
+        gone = self._gone(olines)
         new = Output(deleted=list(out.deleted), head_tail=list(out.head_tail))
         for line, src in zip(out.lines, out.source, strict=True):
             if src in gone:
-                continue
-            if not line.strip() and new.lines and not new.lines[-1].strip():
                 continue
             new.lines.append(line)
             new.source.append(src)

@@ -8,9 +8,19 @@ from relace_cli.merge.assemble import Assembler, Refuse
 from relace_cli.merge.blocks import Blocks
 from relace_cli.merge.defs import anchor_definitions
 from relace_cli.merge.directives import find_removals
-from relace_cli.merge.guards import distinctive, duplicated, leftover_marker
+from relace_cli.merge.guards import Ambiguous, distinctive, duplicated, leftover_marker
 from relace_cli.merge.imports import rewrite_header
-from relace_cli.merge.text import CODE, HARD, PYTHONIC, SOFT, Doc, guess_language, indent_of, split
+from relace_cli.merge.text import (
+    CODE,
+    HARD,
+    PYTHONIC,
+    SOFT,
+    Doc,
+    guess_language,
+    indent_of,
+    is_closer,
+    split,
+)
 
 # A merge that deletes more than this share of the original's non-blank lines, with no trace
 # of them anywhere in the snippet, is refused.
@@ -53,6 +63,7 @@ def merge_text(original: str, snippet: str, language: str | None) -> tuple[str, 
         mode = "markers"
     elif _spans_whole(snip, orig) if whole is None else whole:
         mode = "whole-file"
+        _check_first_indent(snip, orig)
     else:
         mode = "fragment"
         snip = _with_soft_markers(snip, lang)
@@ -62,7 +73,7 @@ def merge_text(original: str, snippet: str, language: str | None) -> tuple[str, 
     al.lenient = mode == "whole-file"
     try:
         al.run()
-    except StructureConflict as exc:
+    except (StructureConflict, Ambiguous) as exc:
         raise Refuse(str(exc)) from None
     if mode == "markers":
         reason = anchor_definitions(al, lang)
@@ -72,7 +83,7 @@ def merge_text(original: str, snippet: str, language: str | None) -> tuple[str, 
         raise Refuse("no line of the snippet matches the original")
     out = Assembler(al, lang, fragment=mode == "fragment").run()
     if removals:
-        out = removals.apply(out)
+        out = removals.apply(out, olines)
     _guards(out, snip, orig, mode, ob, al, orig_keys)
     lines = out.lines
     text = "\n".join(lines)
@@ -105,12 +116,66 @@ def _classify(snip: Doc, orig_keys: set[str], lang: str) -> dict[int, str | None
 
 
 def _spans_whole(snip: Doc, orig: Doc) -> bool:
-    """The snippet starts and ends where the original does: a complete new file."""
-    sk = [k for k in snip.keys if k]
-    ok = [k for k in orig.keys if k]
-    if not sk or not ok:
+    """The snippet starts and ends where the original does: a complete new file.
+
+    Both ends must be distinctive lines that occur once in the original. A last line such as
+    `}`, `pass` or `end` ends almost any snippet, so it counts only through the header of the
+    block it closes (`class Cart {`, `def c():`), which must then be distinctive, the same in
+    both texts and unique in the original.
+    """
+    fs, ls = _ends(snip.keys)
+    fo, lo = _ends(orig.keys)
+    if fs is None or fo is None or ls == fs or snip.keys[fs] != orig.keys[fo] \
+            or snip.keys[ls] != orig.keys[lo]:
         return False
-    return sk[0] == ok[0] and sk[-1] == ok[-1]
+    first, last = snip.keys[fs], snip.keys[ls]
+    if not distinctive(first) or orig.keys.count(first) != 1:
+        return False
+    if distinctive(last):
+        return orig.keys.count(last) == 1
+    hs, ho = _tail_header(snip, ls), _tail_header(orig, lo)
+    if hs is None or ho is None:
+        return False
+    head = snip.keys[hs]
+    return head == orig.keys[ho] and distinctive(head) and orig.keys.count(head) == 1 \
+        and (hs == fs) == (ho == fo)
+
+
+def _check_first_indent(snip: Doc, orig: Doc) -> None:
+    """A complete file whose first line is indented deeper (relative to the rest) than the
+    original's: a copy slip that would shift every line by the first line's offset."""
+    def excess(doc: Doc) -> int:
+        code = [i for i, k in enumerate(doc.keys) if k]
+        rest = min((indent_of(doc.lines[i]) for i in code[1:]), default=0)
+        return indent_of(doc.lines[code[0]]) - rest
+
+    mine = excess(snip)
+    if mine > 0 and mine != excess(orig):
+        raise Refuse("the snippet's first line is indented unlike the rest of it; not merged")
+
+
+def _ends(keys: list[str]) -> tuple[int | None, int | None]:
+    first = next((i for i, k in enumerate(keys) if k), None)
+    if first is None:
+        return None, None
+    return first, next(i for i in range(len(keys) - 1, -1, -1) if keys[i])
+
+
+def _tail_header(doc: Doc, last: int) -> int | None:
+    """The line that opens the block the last line ends: the nearest line above it at its
+    indentation (a closer) or shallower (an indented body's last line)."""
+    ind = indent_of(doc.lines[last])
+    closer = is_closer(doc.keys[last])
+    for j in range(last - 1, max(-1, last - 5000), -1):
+        k = doc.keys[j]
+        if not k:
+            continue
+        d = indent_of(doc.lines[j])
+        if d < ind or (closer and d == ind and not is_closer(k)):
+            return j
+        if closer and d == ind:
+            return None  # `}` after `}`: some other block's end
+    return None
 
 
 def _with_soft_markers(snip: Doc, lang: str) -> Doc:
@@ -169,7 +234,7 @@ def _guards(out, snip: Doc, orig: Doc, mode: str, ob: Blocks, al: Aligner,
     for o0, o1, added in out.deleted:
         lost = sum(1 for k in orig.keys[o0:o1] if k and k not in snip_keys)
         lost_total += max(0, lost - added)
-        if mode == "fragment":
+        if mode != "markers":
             _fragment_block_loss(o0, o1, orig, ob, snip_keys)
     nonblank = len(orig.keys) - orig.keys.count("")
     if lost_total >= MIN_LOST_LINES and lost_total > MAX_LOST_SHARE * nonblank:

@@ -31,6 +31,10 @@ _ALNUM4 = re.compile(r"(?:[^\W_][\W_]*){4}").search  # at least 4 letters or dig
 _NOT_KEYS = frozenset("else elif try except finally default case if for while with do".split())
 
 
+class Ambiguous(Exception):
+    """The alignment cannot tell an edited line from a new one: abstain with this reason."""
+
+
 def import_like(key: str) -> bool:
     return _IMPORT.match(key) is not None
 
@@ -124,3 +128,43 @@ def distinctive(key: str) -> bool:
 
 def _short(text: str, width: int = 60) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def similar(a: str, b: str) -> bool:
+    """*a* is an edit of *b*: the same name set or defined, or one extends the other."""
+    if a == b or not a or not b or is_trivial(a) or is_trivial(b):
+        return False
+    ka = slot_key(a)
+    if ka is not None and ka == slot_key(b) and ka != "return" and not ka.startswith("tag:"):
+        return True
+    x, y = a.rstrip(";,{:( "), b.rstrip(";,{:( ")
+    short = min(len(x), len(y))
+    return short >= 12 and (x.startswith(y) or y.startswith(x))
+
+
+def edited(a: str, b: str) -> bool:
+    """*a* is *b* with text inserted or deleted in one place (`run()` / `run(verbose=True)`),
+    keeping at least 12 characters; a new line facing such a line edits it. A line that
+    substitutes a part (`- Added X.` / `- Added Y.`) may be an edit or a new sibling: raises
+    Ambiguous. Block headers are left to the block structure."""
+    if not a or not b or a[-1] in "{:([" or b[-1] in "{:([" or is_trivial(a) or is_trivial(b):
+        return False
+    if a[0] == "<" and b[0] == "<":
+        return False  # an element next to a like one: `slot_clash` decides
+    if a[0] == "@" or a.startswith("#["):
+        return False  # a decorator: see `attached.attached_end`
+    n = min(len(a), len(b))
+    p = 0
+    while p < n and a[p] == b[p]:
+        p += 1
+    q = 0
+    while q < n - p and a[-1 - q] == b[-1 - q]:
+        q += 1
+    if p + q < 12:
+        return False
+    if p + q == n:
+        return True
+    if p >= 4 and p + q >= 0.6 * max(len(a), len(b)):
+        raise Ambiguous(f"`{a[:50]}` may replace `{b[:50]}` or be added next to it; the "
+                        "snippet does not say")
+    return False

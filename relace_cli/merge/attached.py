@@ -1,0 +1,148 @@
+"""Decorators, attributes and comments attached to a definition (the lines directly above it).
+
+`attached_run` finds, above an anchor line, the contiguous run (no blank line) of items at the
+anchor's indentation: comment lines and decorators / annotations / attributes (`@cache`,
+`@Component({...})` over several lines, `#[derive(Debug)]`, C# `[HttpGet]`).
+
+The merge uses it for a snippet that shows a definition with such lines above it while the
+original has its own: the snippet's run replaces the original's (see `attached_end`).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from relace_cli.merge.blocks import Blocks
+from relace_cli.merge.text import Doc, indent_of, is_closer, is_comment, is_trivial
+
+if TYPE_CHECKING:
+    from relace_cli.merge.assemble import Assembler
+
+_AT = frozenset(
+    "py pyi pyw ts tsx js jsx mjs cjs mts cts java kt kts scala groovy dart swift".split()
+)
+_HASH_BRACKET = frozenset("rs php".split())
+DECORATED = _AT | _HASH_BRACKET | {"cs"}
+_AT_RE = re.compile(r"^@[A-Za-z_]")
+_MAX_RUN = 60
+
+
+def is_decorator(key: str, lang: str) -> bool:
+    if lang in _AT:
+        return _AT_RE.match(key) is not None
+    if lang in _HASH_BRACKET:
+        return key.startswith("#[")
+    if lang == "cs":
+        return key.startswith("[") and key.endswith("]") and len(key) > 2
+    return False
+
+
+def attached_run(doc: Doc, blocks: Blocks, anchor: int, lo: int,
+                 lang: str) -> list[tuple[int, int, bool]]:
+    """Items (first line, last line, is a decorator) directly above line *anchor*, not above
+    line *lo*, top to bottom; empty when there are none."""
+    keys, lines = doc.keys, doc.lines
+    ind = indent_of(lines[anchor])
+    ok: dict[int, tuple[int, bool]] = {}
+    best = anchor
+    for q in range(anchor - 1, max(lo, anchor - _MAX_RUN) - 1, -1):
+        k = keys[q]
+        if not k:
+            break
+        d = indent_of(lines[q])
+        if d != ind and not (d > ind and k[0] == "*"):  # ` * doc` inside `/** ... */`
+            continue
+        if is_decorator(k, lang):
+            got = blocks.end(q)
+            end = got[0] if got is not None else q
+            dec = True
+        elif is_comment(k, lang):
+            end, dec = q, False
+        else:
+            continue
+        if end < anchor and (end + 1 == anchor or end + 1 in ok):
+            ok[q] = (end, dec)
+            best = q
+    items = []
+    q = best
+    while q < anchor:
+        end, dec = ok[q]
+        items.append((q, end, dec))
+        q = end + 1
+    return items
+
+
+def attached_end(asm: Assembler, b_idx: list[int], o0: int, o1: int) -> int:
+    """Decorators (and comments) in B directly above the anchor replace the original's
+    ones above it: the end of the original lines [o0, o1) kept before B.
+
+    The snippet shows no decorator: the original's stay (the common habit of leaving them
+    out). It shows decorators only: they replace the decorators directly above the
+    definition, below any comment. Decorators and comments: they replace the whole run.
+    Only comments above a decorated definition: abstain (above or below them?).
+    """
+    from relace_cli.merge.assemble import Refuse
+
+    anchor = b_idx[-1] + 1
+    if asm.lang not in DECORATED or anchor >= len(asm.s.lines) \
+            or asm.al.match.get(anchor) != o1:
+        return asm.attached_comments(b_idx, o0, o1)
+    mine = attached_run(asm.s, asm.al.sb, anchor, b_idx[0], asm.lang)
+    theirs = attached_run(asm.o, asm.al.ob, o1, o0, asm.lang)
+    if not any(d for *_, d in mine) and not any(d for *_, d in theirs):
+        return asm.attached_comments(b_idx, o0, o1)
+    if not mine:
+        return o1
+    head = _short(asm.o.keys[o1])
+    if not any(d for *_, d in mine):
+        raise Refuse(f"comments above the decorated `{head}`: unclear whether they go "
+                     "above or below its decorators")
+    if not theirs:
+        return o1
+    start = theirs[0][0]
+    if all(d for *_, d in mine):
+        last = max((n for n, it in enumerate(theirs) if not it[2]), default=-1)
+        if any(it[2] for it in theirs[:last]):
+            raise Refuse(f"the decorators of `{head}` are interleaved with comments; "
+                         "unclear which ones the snippet replaces")
+        start = theirs[last + 1][0] if last + 1 < len(theirs) else o1
+    if start > theirs[0][0] and any(asm.s.keys[i] for i in b_idx if i < mine[0][0]):
+        raise Refuse(f"new code above the decorators of `{head}` would land between its "
+                     "comments and its decorators")
+    if start < o1:
+        asm.out.deleted.append((start, o1, anchor - mine[0][0]))
+    return start
+
+
+def check_continuation(asm: Assembler, a_idx: list[int], b_idx: list[int], s0: int, s1: int,
+                        o0: int, o1: int) -> None:
+    """A fragment line right after (before) an anchor where the original has another line
+    right after (before) it, at the same depth: an edit or an addition? (`make -j4 all`
+    after `echo building`, where the original goes on with `make all`)"""
+    from relace_cli.merge.assemble import Refuse
+
+    s, o, match = asm.s, asm.o, asm.al.match
+    pairs = []
+    if a_idx and a_idx[0] == s0 and s0 > 0 and match.get(s0 - 1) == o0 - 1:
+        pairs.append((s0, s0 - 1, o0, o0 - 1))
+    if b_idx and b_idx[-1] == s1 - 1 and s1 < len(s.keys) and match.get(s1) == o1:
+        pairs.append((s1 - 1, s1, o1 - 1, o1))
+    for si, sa, oi, oa in pairs:
+        mine, theirs = s.keys[si], o.keys[oi]
+        if not mine or not theirs or is_trivial(theirs) or is_closer(theirs) \
+                or is_comment(theirs, asm.lang) or theirs in asm.al.counts \
+                or is_decorator(mine, asm.lang) or is_decorator(theirs, asm.lang):
+            continue  # (decorators and comments above a definition: `attached_end`)
+        if indent_of(s.lines[si]) - indent_of(s.lines[sa]) \
+                != indent_of(o.lines[oi]) - indent_of(o.lines[oa]):
+            continue
+        if asm.al.sb.end(si) is not None or asm.al.ob.end(oi) is not None:
+            continue  # a new block next to another one: an addition
+        raise Refuse(f"`{_short(mine)}` sits where the original has `{_short(theirs)}`: "
+                     "unclear whether it replaces it or is added")
+
+
+def _short(text: str, width: int = 60) -> str:
+    text = text.strip()
+    return text if len(text) <= width else text[: width - 1] + "…"
