@@ -84,6 +84,11 @@ _PHRASES = re.compile(
 )
 
 
+# One of these occurs in every text `_PHRASES` matches, unless it says `as is`.
+_PHRASE_WORDS = ("rest", "existing", "unchanged", "omitted", "elided", "untouched", "remain",
+                 "original", "before", "stay", "change", "keep")
+
+
 # The first character of every comment opener above: a line starting otherwise is no marker.
 OPENERS = _OPENERS = frozenset("{/<(#-;%")
 
@@ -135,6 +140,8 @@ def is_marker_body(body: str) -> bool:
         return False
     if _ELLIPSIS.search(text):
         return _ellipsis_marker(text)
+    if not any(w in text for w in _PHRASE_WORDS) and not ("as" in text and "is" in text):
+        return False  # every phrase below holds one of these words (or `as is`)
     cleaned = re.sub(r"[\[\](){}:,.!<>-]+", " ", text)
     cleaned = " ".join(cleaned.split())
     return _PHRASES.match(cleaned) is not None

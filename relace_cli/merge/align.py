@@ -127,13 +127,17 @@ class Aligner:
     # --- steps ----------------------------------------------------------------------------
 
     def unique_anchors(self) -> None:
-        counts, pos = self.counts, self.pos
+        counts = self.counts
+        # keys once in each text (only code keys are in pos)
+        once = {k: where[0] for k, where in self.pos.items() if len(where) == 1 and counts[k] == 1}
+        kinds = self.s.kinds
         cands = []
-        for i, k in enumerate(self.s.keys):
-            where = pos.get(k)  # only code keys are in pos
-            if where is not None and len(where) == 1 and counts[k] == 1 \
-                    and self.s.kinds[i] == CODE and not is_trivial(k):
-                cands.append((i, where[0]))
+        if once:
+            get = once.get
+            for i, k in enumerate(self.s.keys):
+                o = get(k)
+                if o is not None and kinds[i] == CODE and not is_trivial(k):
+                    cands.append((i, o))
         chain = lis(cands)
         if len(chain) < len(cands) <= 1500:
             chain = self._heaviest(cands)
@@ -343,15 +347,19 @@ class Aligner:
         match, cuts, refine = self.match, self.cuts, self.refine
         for _ in range(6):
             changed = self.structure()
-            before = len(match) + len(cuts)
+            n = before = len(match) + len(cuts)  # n: the links so far (only refine adds)
             for g in self.gaps():
                 if g in idle:
                     continue  # same bounds, same neighbours: it would add nothing again
-                n = len(match) + len(cuts)
+                if g[0] >= g[1] or g[2] >= g[3]:
+                    idle.add(g)  # one side is empty: nothing to refine
+                    continue
                 refine(*g)
-                if len(match) + len(cuts) == n:
+                m = len(match) + len(cuts)
+                if m == n:
                     idle.add(g)
-            if not changed and len(match) + len(cuts) == before:
+                n = m
+            if not changed and n == before:
                 break  # stable: a further structure pass would find nothing new
         else:
             self.structure()

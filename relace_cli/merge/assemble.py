@@ -15,6 +15,7 @@ shows; matched lines keep the original's bytes whenever their indentation agrees
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import accumulate
 
 from relace_cli.merge.align import Aligner
 from relace_cli.merge.attached import attached_end, check_continuation
@@ -65,14 +66,12 @@ class Assembler:
     def _deltas(self) -> None:
         s, o = self.s, self.o
         chunk = 0
-        chunks = []
         if HARD not in s.kinds and SOFT not in s.kinds:
             chunks = [0] * len(s.kinds)
-        else:
-            for kind in s.kinds:
-                if kind != CODE:
-                    chunk += 1
-                chunks.append(chunk)
+        else:  # the number of markers up to each line (CODE is 0)
+            chunks = list(accumulate(map(bool, s.kinds), initial=0))
+            chunk = chunks[-1]
+            del chunks[0]
         best: dict[int, tuple[int, int]] = {}
         tabs = self._file_tabs()
         skeys, slines, olines = s.keys, s.lines, o.lines
@@ -209,6 +208,9 @@ class Assembler:
             first = last = marks[0] if (s0 == 0 and o0 == 0 and self.fragment) else marks[-1]
         a_idx = [i for i in range(s0, first) if kinds[i] == CODE]
         b_idx = [i for i in range(last + 1, s1) if kinds[i] == CODE]
+        if not a_idx and not b_idx:  # only a marker: the original lines are kept (no check
+            self._emit_join(self.o.lines[o0:o1], range(o0, o1))  # applies to no lines)
+            return
         line = self._line
         a_lines = [line(i) for i in a_idx]
         b_lines = [line(i) for i in b_idx]

@@ -16,7 +16,16 @@ from __future__ import annotations
 
 import re
 
-from relace_cli.merge.text import CODE, HASH_COMMENTS, MARKDOWN, PYTHONIC, Doc, family, is_closer
+from relace_cli.merge.text import (
+    CODE,
+    HASH_COMMENTS,
+    MARKDOWN,
+    PYTHONIC,
+    Doc,
+    family,
+    indent_of,
+    is_closer,
+)
 
 # quoted strings with backslash escapes (written unrolled: one quote, runs, escapes)
 _DQ = r'"[^"\\]*(?:\\.[^"\\]*)*"'
@@ -25,7 +34,7 @@ _BQ = r"`[^`\\]*(?:\\.[^`\\]*)*`"
 _OPEN = "([{"
 _CLOSE = ")]}"
 _QUOTE_CHARS = frozenset("\"'`/#")
-_FLAT = (0, 0, True)
+FLAT = (0, 0, True)
 _HEADING = re.compile(r"^(#{1,6})\s")
 _FENCE = re.compile(r"^(`{3,}|~{3,})")
 
@@ -57,6 +66,13 @@ def _shape_info(shape: str) -> tuple[int, int, bool]:
     return depth, low, "{" not in shape
 
 
+def _shape(shape: str) -> tuple[int, int, bool]:
+    got = _shape_info(shape)
+    if len(shape) <= 16 and len(_SHAPES) < 4096:
+        _SHAPES[shape] = got
+    return got
+
+
 _STRIP: dict[tuple[bool, bool, bool], re.Pattern[str]] = {}
 
 
@@ -76,14 +92,23 @@ def _strip_re(rust: bool, pythonic: bool, hashes: bool) -> re.Pattern[str]:
     return got
 
 
+# per language: (brackets count, markdown headings, the strings-and-comments pattern)
+_LANGS: dict[str, tuple[bool, bool, re.Pattern[str]]] = {}
+
+
 class Blocks:
     def __init__(self, doc: Doc, lang: str) -> None:
         self.doc = doc
         self.lang = lang
-        fam = family(lang)
-        self.brackets = fam in ("brace", "generic") or lang in PYTHONIC or lang == "yaml"
-        self.markdown = lang in MARKDOWN
-        self._strip = _strip_re(lang == "rs", lang in PYTHONIC, lang in HASH_COMMENTS)
+        got = _LANGS.get(lang)
+        if got is None:
+            fam = family(lang)
+            got = (fam in ("brace", "generic") or lang in PYTHONIC or lang == "yaml",
+                   lang in MARKDOWN,
+                   _strip_re(lang == "rs", lang in PYTHONIC, lang in HASH_COMMENTS))
+            if len(_LANGS) < 256:
+                _LANGS[lang] = got
+        self.brackets, self.markdown, self._strip = got
         self._info: list[tuple[int, int, bool] | None] = [None] * len(doc.lines)
         self._filled = False
         self._fences: list[bool] | None = None
@@ -109,38 +134,34 @@ class Blocks:
         shapes = _bracket_chars("\n".join(lines))
         strip = self._strip.sub
         info = self._info
+        get = _SHAPES.get
+        quoteless = _QUOTE_CHARS.isdisjoint
         for i, shape in enumerate(shapes.split("\n")):
             if not shape or kinds[i] != CODE:
-                info[i] = _FLAT
+                info[i] = FLAT
                 continue
-            text = lines[i]
-            if not _QUOTE_CHARS.isdisjoint(text):
-                shape = _bracket_chars(strip("", text))
+            if not quoteless(lines[i]):
+                shape = _bracket_chars(strip("", lines[i]))
                 if not shape:
-                    info[i] = _FLAT
+                    info[i] = FLAT
                     continue
-            got = _SHAPES.get(shape)
-            if got is None:
-                got = _shape_info(shape)
-                if len(shape) <= 16 and len(_SHAPES) < 4096:
-                    _SHAPES[shape] = got
-            info[i] = got
+            info[i] = get(shape) or _shape(shape)
+
+    def share(self, info: list[tuple[int, int, bool] | None]) -> None:
+        """Take every line's info, computed elsewhere."""
+        self._info = info
+        self._filled = True
 
     def _line_info(self, i: int) -> tuple[int, int, bool]:
         if self.doc.kinds[i] != CODE:
-            return _FLAT
+            return FLAT
         text = self.doc.lines[i]
         shape = _bracket_chars(text)
         if shape and not _QUOTE_CHARS.isdisjoint(text):
             shape = _bracket_chars(self._strip.sub("", text))
         if not shape:
-            return _FLAT
-        got = _SHAPES.get(shape)
-        if got is None:
-            got = _shape_info(shape)
-            if len(shape) <= 16 and len(_SHAPES) < 4096:
-                _SHAPES[shape] = got
-        return got
+            return FLAT
+        return _SHAPES.get(shape) or _shape(shape)
 
     def _bracket_end(self, h: int, net: int, only_round: bool) -> tuple[int, bool] | None:
         """The end of a block opened by brackets (line *h* leaves *net* > 0 open)."""
@@ -168,16 +189,17 @@ class Blocks:
 
     def _indent_end(self, h: int) -> tuple[int, bool] | None:
         doc = self.doc
-        base = _indent(doc.lines[h])
+        lines, keys = doc.lines, doc.keys
+        base = indent_of(lines[h])
         last = h
-        n = len(doc.lines)
+        n = len(keys)
         j = h + 1
         while j < n:
-            key = doc.keys[j]
+            key = keys[j]
             if not key:
                 j += 1
                 continue
-            ind = _indent(doc.lines[j])
+            ind = indent_of(lines[j])
             if ind > base:
                 last = j
                 j += 1
@@ -227,39 +249,24 @@ class Blocks:
         ends = self._ends
         if h in ends:
             return ends[h]
-        got = ends[h] = self._end(h)
-        return got
-
-    def _end(self, h: int) -> tuple[int, bool] | None:
         doc = self.doc
-        if doc.kinds[h] != CODE:
-            return None
         key = doc.keys[h]
-        if not key:
-            return None
-        if self.markdown:
-            return self._heading_end(h)
-        if self.brackets:
-            net, low, only_round = self._info[h] or self.info(h)
-            if net > 0 and low >= 0:  # the line leaves brackets open
-                got = self._bracket_end(h, net, only_round)
+        if not key or doc.kinds[h] != CODE:
+            got = None
+        elif self.markdown:
+            got = self._heading_end(h)
+        else:
+            got = None
+            if self.brackets:
+                net, low, only_round = self._info[h] or self.info(h)
+                if net > 0 and low >= 0:  # the line leaves brackets open
+                    got = self._bracket_end(h, net, only_round)
+            if got is None and _header_like(key):
+                got = self._indent_end(h)
                 if got is not None:
-                    return got
-        if not _header_like(key):
-            return None
-        got = self._indent_end(h)
-        if got is None:
-            return None
-        end, _ = got
-        return end, is_closer(self.doc.keys[end])
-
-
-def _indent(line: str) -> int:
-    n = len(line) - len(line.lstrip(" \t"))
-    if n == 0:
-        return 0
-    head = line[:n]
-    return len(head.expandtabs(4)) if "\t" in head else n
+                    got = got[0], is_closer(doc.keys[got[0]])
+        ends[h] = got
+        return got
 
 
 _HEADER_WORDS = frozenset(

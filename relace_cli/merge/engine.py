@@ -5,7 +5,7 @@ from __future__ import annotations
 from relace_cli.markers import OPENERS, comment_body, is_marker_body
 from relace_cli.merge.align import Aligner, StructureConflict
 from relace_cli.merge.assemble import Assembler, Refuse
-from relace_cli.merge.blocks import Blocks
+from relace_cli.merge.blocks import FLAT, Blocks
 from relace_cli.merge.defs import anchor_definitions
 from relace_cli.merge.directives import find_removals
 from relace_cli.merge.guards import Ambiguous, distinctive, duplicated, leftover_marker
@@ -38,27 +38,30 @@ def merge_text(original: str, snippet: str, language: str | None) -> tuple[str, 
     if not any(snip.keys):
         raise Refuse("the snippet is empty")
     whole = None
-    header = rewrite_header(olines, slines, lang)
+    orig = Doc(olines, ofinal)
+    header = rewrite_header(olines, slines, lang, snip.keys, orig.keys)
     if isinstance(header, str):
         raise Refuse(header)
     if header is not None:  # the snippet's import header replaces the original's
-        whole = _spans_whole(snip, Doc(olines, ofinal))
+        whole = _spans_whole(snip, orig)
         olines = header[0]
         original = "\n".join(olines) + ("\n" if ofinal and olines else "")
-    orig = Doc(olines, ofinal)
+        orig = Doc(olines, ofinal)
     orig_keys = set(orig.keys)
     bodies = _classify(snip, orig_keys, lang)
     removals = find_removals(snip, orig, lang, bodies, orig_keys)
-    if all(not k for k, kind in zip(snip.keys, snip.kinds, strict=True) if kind == CODE):
+    has_markers = HARD in snip.kinds  # (else every line is code, and some is not blank)
+    if has_markers and all(
+            not k for k, kind in zip(snip.keys, snip.kinds, strict=True) if kind == CODE):
         if not removals:
             return original, "noop"
         return removals.apply_to_original(orig), "removal"
-    has_markers = HARD in snip.kinds
     if not any(orig.keys):
         if has_markers:
             raise Refuse("the original is empty but the snippet elides code with markers")
         text = "\n".join(slines) + ("\n" if slines else "")
         return text, "whole-file"
+    sb = None
     if has_markers:
         mode = "markers"
     elif _spans_whole(snip, orig) if whole is None else whole:
@@ -66,8 +69,9 @@ def merge_text(original: str, snippet: str, language: str | None) -> tuple[str, 
         _check_first_indent(snip, orig)
     else:
         mode = "fragment"
-        snip = _with_soft_markers(snip, lang)
-    sb = Blocks(snip, lang)
+        snip, sb = _with_soft_markers(snip, lang)
+    if sb is None:
+        sb = Blocks(snip, lang)
     ob = Blocks(orig, lang)
     al = Aligner(snip, orig, sb, ob)
     al.lenient = mode == "whole-file"
@@ -178,7 +182,7 @@ def _tail_header(doc: Doc, last: int) -> int | None:
     return None
 
 
-def _with_soft_markers(snip: Doc, lang: str) -> Doc:
+def _with_soft_markers(snip: Doc, lang: str) -> tuple[Doc, Blocks]:
     """A bare fragment: imply markers before, between and after its top-level units."""
     keys = snip.keys
     code = [i for i, k in enumerate(keys) if k]
@@ -198,6 +202,8 @@ def _with_soft_markers(snip: Doc, lang: str) -> Doc:
     lines: list[str] = [""]
     new_keys: list[str] = [""]
     kinds: list[int] = [SOFT]
+    info = blocks._info if blocks._filled else None  # the same per line: shared
+    new_info = [FLAT]
     prev = 0
     for cut in cut_before:  # increasing
         lines += snip.lines[prev:cut]
@@ -206,6 +212,9 @@ def _with_soft_markers(snip: Doc, lang: str) -> Doc:
         lines.append("")
         new_keys.append("")
         kinds.append(SOFT)
+        if info is not None:
+            new_info += info[prev:cut]
+            new_info.append(FLAT)
         prev = cut
     lines += snip.lines[prev:]
     new_keys += snip.keys[prev:]
@@ -213,7 +222,13 @@ def _with_soft_markers(snip: Doc, lang: str) -> Doc:
     lines.append("")
     new_keys.append("")
     kinds.append(SOFT)
-    return Doc.derived(lines, snip.final_newline, new_keys, kinds)
+    doc = Doc.derived(lines, snip.final_newline, new_keys, kinds)
+    new_blocks = Blocks(doc, lang)
+    if info is not None:
+        new_info += info[prev:]
+        new_info.append(FLAT)
+        new_blocks.share(new_info)
+    return doc, new_blocks
 
 
 def _guards(out, snip: Doc, orig: Doc, mode: str, ob: Blocks, al: Aligner,

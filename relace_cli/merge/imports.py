@@ -45,16 +45,25 @@ def _starts(key: str, lang: str) -> bool:
 
 def _statement_end(keys: list[str], i: int, lang: str) -> int | None:
     """Index of the last line of the import statement opening on line *i*."""
+    pythonic = lang in PYTHONIC
     for j in range(i, min(len(keys), i + _MAX_STATEMENT)):
-        text = " ".join(keys[i:j + 1])
-        if lang in PYTHONIC:
+        if pythonic:
+            text = " ".join(keys[i:j + 1])
             body = re.sub(r"#.*", "", text).strip()
             if body.endswith("\\") or body.count("(") > body.count(")"):
                 continue
             return j
-        if _JS_END.search(text):
+        if _may_end(keys[j]) and _JS_END.search(" ".join(keys[i:j + 1])):
             return j
     return None
+
+
+def _may_end(key: str) -> bool:
+    """False when *key*, the last line of a statement, cannot end it: `_JS_END` needs a quote
+    at the end, before an optional `;` and whitespace."""
+    tail = key[:-1] if key.endswith(";") else key
+    tail = tail.rstrip()
+    return not tail or tail[-1] in "\"'"
 
 
 def _bindings(text: str, lang: str) -> set[Binding] | None:
@@ -161,42 +170,67 @@ def _prologue(keys: list[str], lang: str) -> bool:
     return doc is None
 
 
-def rewrite_header(olines: list[str], slines: list[str], lang: str):  # type: ignore[no-untyped-def]
+def _import_lines(keys: list[str], lines: list[str], lang: str) -> list[int]:
+    """Indices of the unindented lines that open an import statement (see `_starts`)."""
+    if lang in PYTHONIC:
+        cand = [i for i, k in enumerate(keys) if k[:1] in "fi" and k.startswith(_PY_STARTS)]
+    else:
+        cand = [i for i, k in enumerate(keys) if k[:6] == "import" and k[6:7] in _JS_NEXT]
+    return [i for i in cand if not indent_of(lines[i])]
+
+
+_PY_STARTS = ("import ", "from ")
+_JS_NEXT = (" ", "{", "'", '"', "*")
+
+
+def rewrite_header(olines: list[str], slines: list[str], lang: str,  # type: ignore[no-untyped-def]
+                   skeys: list[str] | None = None, okeys: list[str] | None = None):
     """(original lines with its import block replaced by the snippet's, the block's range in
-    the snippet) when the snippet rewrites the header; a reason to abstain; or None."""
+    the snippet) when the snippet rewrites the header; a reason to abstain; or None.
+    *skeys* and *okeys* may hold the lines stripped."""
     if lang not in JS_LIKE and lang not in PYTHONIC:
         return None
     first = next((x.strip() for x in slines if x and not x.isspace()), "")
     if not _starts(first, lang) and not first.startswith(("#", "//", "/*", '"""', "'''", "'use",
                                                             '"use')):
         return None  # the common case, decided on one line
-    skeys = [x.strip() for x in slines]
-    s0 = next((i for i, k in enumerate(skeys) if k and _starts(k, lang)), None)
+    if skeys is None:
+        skeys = [x.strip() for x in slines]
+    if lang in PYTHONIC:
+        s0 = next((i for i, k in enumerate(skeys) if k[:1] in "fi" and k.startswith(_PY_STARTS)),
+                  None)
+    else:
+        s0 = next((i for i, k in enumerate(skeys) if k[:6] == "import" and k[6:7] in _JS_NEXT),
+                  None)
     if s0 is None or indent_of(slines[s0]) or not _prologue(skeys[:s0], lang):
         return None
     got = _block(skeys, s0, lang)
     if got is None or not got[0]:
         return None
     s_stmts, s_end = got
-    okeys = [x.strip() for x in olines]
-    o_all = [i for i, k in enumerate(okeys) if k and _starts(k, lang) and indent_of(olines[i]) == 0]
+    if okeys is None:
+        okeys = [x.strip() for x in olines]
+    o_all = _import_lines(okeys, olines, lang)
     if not o_all:
         return None
-    o_binds: set[Binding] = set()
     o_texts = set()
-    o_ok = True
+    o_stmts = []
     for i in o_all:
         j = _statement_end(okeys, i, lang)
         text = " ".join(okeys[i:j + 1]) if j is not None else okeys[i]
         o_texts.add(" ".join(text.split()))
+        o_stmts.append((text, j))
+    changed = [t for _, _, t in s_stmts if " ".join(t.split()) not in o_texts]
+    if not changed:
+        return None  # every statement is the original's: the alignment anchors on them
+    o_binds: set[Binding] = set()
+    o_ok = True
+    for text, j in o_stmts:
         b = _bindings(text, lang) if j is not None else None
         if b is None:
             o_ok = False
         else:
             o_binds |= b
-    changed = [t for _, _, t in s_stmts if " ".join(t.split()) not in o_texts]
-    if not changed:
-        return None  # every statement is the original's: the alignment anchors on them
     c_binds: set[Binding] = set()
     for t in changed:
         b = _bindings(t, lang)

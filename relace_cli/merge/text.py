@@ -25,6 +25,7 @@ _TRIVIAL_WORDS = frozenset(
     "end else elif fi done esac then do begin endif endfor endwhile try finally except pass "
     "break continue return default otherwise in".split()
 )
+_TRIM = ";:,{}() "
 _ALNUM_SEARCH = re.compile(r"[^\W_]").search  # a letter or digit, as str.isalnum
 _WS = (" ", "\t")
 _CLOSER_WORDS = frozenset("end fi done esac endif endfor endwhile endfunction next wend".split())
@@ -90,7 +91,9 @@ def is_trivial(key: str) -> bool:
     """Keys too common to anchor on by themselves: `}`, `});`, `end`, blank, `else:`."""
     if len(key) < 3 or _ALNUM_SEARCH(key) is None:
         return True
-    return key.lower().strip(";:,{}() ") in _TRIVIAL_WORDS
+    if len(key) > 9 and key[0] not in _TRIM and key[-1] not in _TRIM:
+        return False  # longer than any trivial word (lower() never shortens)
+    return key.lower().strip(_TRIM) in _TRIVIAL_WORDS
 
 
 def is_closer(key: str) -> bool:
@@ -117,11 +120,14 @@ def is_comment(key: str, lang: str) -> bool:
     return key.startswith(_COMMENT_START) or key.startswith('"""') or key.startswith("'''")
 
 
+_ALIASES = {"jsonl": "json", "yml": "yaml", "htm": "html", "markdown": "md"}
+
+
 def guess_language(language: str | None, original: str, snippet: str) -> str:
     """Normalised extension; guessed from content when unknown ("" when no guess)."""
     if language:
         lang = language.lower().lstrip(".")
-        return {"jsonl": "json", "yml": "yaml", "htm": "html", "markdown": "md"}.get(lang, lang)
+        return _ALIASES.get(lang, lang)
     sample = (original[:20000] + "\n" + snippet[:5000])
     if re.search(r"^\s*(def|class)\s+\w+.*:\s*$", sample, re.M) and "{" not in sample[:2000]:
         return "py"
