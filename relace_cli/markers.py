@@ -87,6 +87,7 @@ _PHRASES = re.compile(
 # One of these occurs in every text `_PHRASES` matches, unless it says `as is`.
 _PHRASE_WORDS = ("rest", "existing", "unchanged", "omitted", "elided", "untouched", "remain",
                  "original", "before", "stay", "change", "keep")
+_HAS_PHRASE_WORD = re.compile("|".join(_PHRASE_WORDS)).search  # (plain words: no escaping)
 
 
 # The first character of every comment opener above: a line starting otherwise is no marker.
@@ -140,7 +141,7 @@ def is_marker_body(body: str) -> bool:
         return False
     if _ELLIPSIS.search(text):
         return _ellipsis_marker(text)
-    if not any(w in text for w in _PHRASE_WORDS) and not ("as" in text and "is" in text):
+    if _HAS_PHRASE_WORD(text) is None and not ("as" in text and "is" in text):
         return False  # every phrase below holds one of these words (or `as is`)
     cleaned = re.sub(r"[\[\](){}:,.!<>-]+", " ", text)
     cleaned = " ".join(cleaned.split())
@@ -149,7 +150,7 @@ def is_marker_body(body: str) -> bool:
 
 def _ellipsis_marker(text: str) -> bool:
     """`... existing code ...`, `...`, `… 20 more lines`: ellipsis at one end, elision words."""
-    parts = [p for p in _ELLIPSIS.split(text)]
+    parts = _ELLIPSIS.split(text)
     starts = not parts[0].strip(" ([{<:-")
     ends = not parts[-1].strip(" )]}>:-.")
     if not (starts or ends):

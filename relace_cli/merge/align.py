@@ -103,11 +103,31 @@ class Aligner:
         return j <= i
 
     def add_match(self, s: int, o: int) -> bool:
-        if s in self.match or not self._fits(s, o, s + 1, o + 1):
+        if s in self.match:
+            return False
+        # self._fits(s, o, s + 1, o + 1) and self._insert((s, o), (s + 1, o + 1)), inlined
+        pts = self._points
+        if pts is None:
+            pts = self.points()
+        p, q = (s, o), (s + 1, o + 1)
+        i = bisect_right(pts, p)
+        if i > 0:
+            a, b = pts[i - 1]
+            if not (a <= s and b <= o):
+                return False
+        j = bisect_left(pts, q)
+        if j < len(pts):
+            a, b = pts[j]
+            if not (a > s and b > o):
+                return False
+        if j > i:
             return False
         self.match[s] = o
         self._sorted = None
-        self._insert((s, o), (s + 1, o + 1))
+        for x in (p, q):
+            k = bisect_left(pts, x)
+            if k == len(pts) or pts[k] != x:
+                pts.insert(k, x)
         return True
 
     def add_cut(self, s: int, o: int) -> bool:
@@ -148,7 +168,7 @@ class Aligner:
             # an increasing chain on an empty alignment: every link fits
             self.match.update(chain)
             self._sorted = None
-            self.unique.update(si for si, _ in chain)
+            self.unique.update(self.match)  # (the chain's snippet lines: match was empty)
             self._points = None
             return
         for si, oi in chain:
@@ -169,14 +189,19 @@ class Aligner:
                 w += 0.5 * min(se[0] - si, oe[0] - oi)
             weights.append(w)
         n = len(cands)
-        best = weights[:]
-        prev = [-1] * n
-        for i in range(n):
-            oi = cands[i][1]
-            for j in range(i):
-                if cands[j][1] < oi and best[j] + weights[i] > best[i]:
-                    best[i] = best[j] + weights[i]
-                    prev[i] = j
+        best: list[float] = []
+        prev: list[int] = []
+        ors = [oi for _, oi in cands]
+        for i, oi in enumerate(ors):
+            wi = weights[i]
+            bi, pi = wi, -1
+            j = 0
+            for oj, bj in zip(ors, best, strict=False):  # best: the first i entries
+                if oj < oi and bj + wi > bi:
+                    bi, pi = bj + wi, j
+                j += 1
+            best.append(bi)
+            prev.append(pi)
         i = max(range(n), key=lambda x: (best[x], -x))
         out = []
         while i >= 0:
@@ -231,10 +256,11 @@ class Aligner:
             keys = sorted(self.match)
             self._sorted = (keys, [self.match[x] for x in keys])
         ss, os_ = self._sorted
-        a = set(ss[bisect_right(ss, s):bisect_right(ss, s_end)])
-        lo, hi = bisect_right(os_, o), bisect_right(os_, o_end)
-        b = set(ss[lo:hi])
-        stray = (a ^ b) - {s}
+        inside_s = ss[bisect_right(ss, s):bisect_right(ss, s_end)]
+        inside_o = ss[bisect_right(os_, o):bisect_right(os_, o_end)]
+        if inside_s == inside_o:
+            return False  # (the common case: the same matches inside on both sides)
+        stray = (set(inside_s) ^ set(inside_o)) - {s}
         for x in sorted(stray):
             if x in self.unique and len(self.s.keys[x]) > 3 and not self.lenient:
                 raise StructureConflict(self.s.keys[x], self.s.keys[s])
@@ -274,10 +300,11 @@ class Aligner:
         if s0 >= s1 or o0 >= o1 or depth > 40:
             return
         skeys, skinds, okeys = self.s.keys, self.s.kinds, self.o.keys
-        code = [i for i in range(s0, s1) if skinds[i] == CODE]
-        if not code:
+        n_code = skinds[s0:s1].count(CODE)
+        if not n_code:
             return
-        marked = len(code) != s1 - s0
+        marked = n_code != s1 - s0
+        code = [i for i in range(s0, s1) if skinds[i] == CODE] if marked else range(s0, s1)
         counts: dict[str, int] = {}
         for i in code:
             k = skeys[i]

@@ -81,28 +81,27 @@ class Assembler:
             if not key:
                 continue
             c = chunks[si]
-            ind = indent_of(slines[si])
+            line = slines[si]  # (indent_of, inlined)
+            ind = indent_of(line) if "\t" in line else len(line) - len(line.lstrip(" "))
             cur = best.get(c)
             if cur is not None and cur[0] <= ind:
                 continue  # its rank is at least ind: it cannot win
             rank = ind + (10_000 if is_trivial(key) else 0)  # `}` decides last
             if cur is None or rank < cur[0]:
-                best[c] = (rank, indent_of(olines[match[si]]) - ind)
+                line = olines[match[si]]
+                best[c] = (rank, (indent_of(line) if "\t" in line
+                                  else len(line) - len(line.lstrip(" "))) - ind)
         for si, oi in self.al.def_anchors.items():  # a rewritten definition: its header decides
             best[chunks[si]] = (-1, indent_of(olines[oi]) - indent_of(slines[si]))
-        n = chunk + 1
+        # a chunk without a match takes the nearest decided chunk before it, else after it
         resolved: list[tuple[int, bool | None]] = []
-        if len(best) == n:
-            resolved = [(best[c][1], tabs) for c in range(n)]
-        else:
-            for c in range(n):
-                if c in best:
-                    resolved.append((best[c][1], tabs))
-                    continue
-                prev = next((best[x][1] for x in range(c - 1, -1, -1) if x in best), None)
-                if prev is None:
-                    prev = next((best[x][1] for x in range(c + 1, n) if x in best), 0)
-                resolved.append((prev, tabs))
+        cur = best[min(best)][1] if best else 0
+        get = best.get
+        for c in range(chunk + 1):
+            got = get(c)
+            if got is not None:
+                cur = got[1]
+            resolved.append((cur, tabs))
         self.chunk_of = chunks
         self.chunk_delta = resolved
 
@@ -194,11 +193,15 @@ class Assembler:
 
     def gap(self, s0: int, s1: int, o0: int, o1: int) -> None:
         kinds = self.s.kinds
-        marks = [i for i in range(s0, s1) if kinds[i] != CODE]
-        if not marks:
+        if kinds[s0:s1].count(CODE) == s1 - s0:  # no marker
             self._replace(s0, s1, o0, o1)
             return
-        hard = [i for i in marks if kinds[i] == HARD]
+        if s1 - s0 == 1:  # (the common case: a lone marker)
+            marks = [s0]
+            hard = marks if kinds[s0] == HARD else []
+        else:
+            marks = [i for i in range(s0, s1) if kinds[i] != CODE]
+            hard = [i for i in marks if kinds[i] == HARD]
         if hard:
             first, last = hard[0], hard[-1]
             between = [i for i in range(first + 1, last) if kinds[i] == CODE and self.s.keys[i]]
@@ -206,8 +209,8 @@ class Assembler:
                 self._floating(between)
         else:
             first = last = marks[0] if (s0 == 0 and o0 == 0 and self.fragment) else marks[-1]
-        a_idx = [i for i in range(s0, first) if kinds[i] == CODE]
-        b_idx = [i for i in range(last + 1, s1) if kinds[i] == CODE]
+        a_idx = [i for i in range(s0, first) if kinds[i] == CODE] if first > s0 else []
+        b_idx = [i for i in range(last + 1, s1) if kinds[i] == CODE] if last + 1 < s1 else []
         if not a_idx and not b_idx:  # only a marker: the original lines are kept (no check
             self._emit_join(self.o.lines[o0:o1], range(o0, o1))  # applies to no lines)
             return
@@ -295,15 +298,23 @@ class Assembler:
             return
         keys = self.s.keys
         code = [i for i in idx if keys[i]]
-        if code and all(is_closer(keys[i]) or is_trivial(keys[i]) for i in code) and any(
-            is_closer(keys[i]) for i in code
-        ):
+        closes = only_closing = False  # some line closes a block; each closes or is trivial
+        for i in code:
+            if is_closer(keys[i]):
+                closes = only_closing = True
+            elif not is_trivial(keys[i]):
+                only_closing = False
+                break
+        if closes and only_closing:
             raise Refuse(f"`{_short(keys[code[0]])}` next to elided code closes a block the "
                          "snippet does not show")
         depth = low = 0
+        sb = self.al.sb
+        infos, info = sb._info, sb.info
         for i in idx:
-            net, dip, _ = self.al.sb.info(i)
-            low = min(low, depth + dip)
+            net, dip, _ = infos[i] or info(i)
+            if depth + dip < low:
+                low = depth + dip
             depth += net
         if depth != 0 or low < 0:
             raise Refuse(f"inserted lines from `{_short(keys[code[0]])}` do not balance their "

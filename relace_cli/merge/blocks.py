@@ -140,8 +140,9 @@ class Blocks:
             if not shape or kinds[i] != CODE:
                 info[i] = FLAT
                 continue
-            if not quoteless(lines[i]):
-                shape = _bracket_chars(strip("", lines[i]))
+            if not quoteless(lines[i]):  # (_bracket_chars, inlined)
+                shape = strip("", lines[i]).encode("utf-8", "surrogatepass").translate(
+                    None, _NOT_BRACKET_BYTES).decode()
                 if not shape:
                     info[i] = FLAT
                     continue
@@ -199,7 +200,8 @@ class Blocks:
             if not key:
                 j += 1
                 continue
-            ind = indent_of(lines[j])
+            line = lines[j]  # (indent_of, inlined: without tabs, the count of spaces)
+            ind = indent_of(line) if "\t" in line else len(line) - len(line.lstrip(" "))
             if ind > base:
                 last = j
                 j += 1
@@ -261,7 +263,13 @@ class Blocks:
                 net, low, only_round = self._info[h] or self.info(h)
                 if net > 0 and low >= 0:  # the line leaves brackets open
                     got = self._bracket_end(h, net, only_round)
-            if got is None and _header_like(key):
+            # a line that may own an indented block (Python `def f():`, Ruby `def f`, `<div>`)
+            c = key[0]
+            if got is None and (
+                    key[-1] in ":{([" or key.endswith((" do", "then", "->", "=>"))
+                    or (c == "<" and not key.startswith(("</", "<!")) and not key.endswith("/>"))
+                    or (c.isalpha()  # (else the first word is no header word)
+                        and key.split(None, 1)[0].rstrip(":(").lower() in _HEADER_WORDS)):
                 got = self._indent_end(h)
                 if got is not None:
                     got = got[0], is_closer(doc.keys[got[0]])
@@ -274,18 +282,3 @@ _HEADER_WORDS = frozenset(
     "foreach do begin try catch except finally with struct impl fn pub sub proc switch "
     "namespace interface enum trait async export describe it test context".split()
 )
-
-
-def _header_like(key: str) -> bool:
-    """A line that may own an indented block (Python `def f():`, Ruby `def f`, `<div>`)."""
-    if not key:
-        return False
-    if key[-1] in ":{([" or key.endswith((" do", "then", "->", "=>")):
-        return True
-    c = key[0]
-    if c == "<" and not key.startswith(("</", "<!")) and not key.endswith("/>"):
-        return True
-    if not c.isalpha():
-        return False  # (lower() keeps a non-letter: the first word is no header word)
-    first = key.split(None, 1)[0].rstrip(":(").lower()
-    return first in _HEADER_WORDS

@@ -51,8 +51,8 @@ def merge_text(original: str, snippet: str, language: str | None) -> tuple[str, 
     bodies = _classify(snip, orig_keys, lang)
     removals = find_removals(snip, orig, lang, bodies, orig_keys)
     has_markers = HARD in snip.kinds  # (else every line is code, and some is not blank)
-    if has_markers and all(
-            not k for k, kind in zip(snip.keys, snip.kinds, strict=True) if kind == CODE):
+    # every non-blank line a marker (marker lines are never blank; no SOFT line yet)
+    if has_markers and len(snip.keys) - snip.keys.count("") == snip.kinds.count(HARD):
         if not removals:
             return original, "noop"
         return removals.apply_to_original(orig), "removal"
@@ -101,12 +101,18 @@ def _classify(snip: Doc, orig_keys: set[str], lang: str) -> dict[int, str | None
     bare_ok = lang not in PYTHONIC and lang != ""
     kinds = snip.kinds
     bodies: dict[int, str | None] = {}
+    seen: dict[str, tuple[str | None, bool]] = {}  # key: (body, marker-looking), this call
+    lines = snip.lines
     for i, key in enumerate(snip.keys):
         if not key:
             continue
         if key[0] in OPENERS:
-            body = bodies[i] = comment_body(key)
-            marker = body is not None and len(snip.lines[i]) <= 300 and is_marker_body(body)
+            got = seen.get(key)
+            if got is None:
+                body = comment_body(key)
+                got = seen[key] = body, body is not None and is_marker_body(body)
+            body = bodies[i] = got[0]
+            marker = got[1] and len(lines[i]) <= 300
         else:
             marker = False
         if marker:
@@ -159,10 +165,15 @@ def _check_first_indent(snip: Doc, orig: Doc) -> None:
 
 
 def _ends(keys: list[str]) -> tuple[int | None, int | None]:
-    first = next((i for i, k in enumerate(keys) if k), None)
-    if first is None:
+    first, n = 0, len(keys)
+    while first < n and not keys[first]:
+        first += 1
+    if first == n:
         return None, None
-    return first, next(i for i in range(len(keys) - 1, -1, -1) if keys[i])
+    last = n - 1
+    while not keys[last]:
+        last -= 1
+    return first, last
 
 
 def _tail_header(doc: Doc, last: int) -> int | None:
@@ -174,7 +185,8 @@ def _tail_header(doc: Doc, last: int) -> int | None:
         k = doc.keys[j]
         if not k:
             continue
-        d = indent_of(doc.lines[j])
+        line = doc.lines[j]  # (indent_of, inlined)
+        d = indent_of(line) if "\t" in line else len(line) - len(line.lstrip(" "))
         if d < ind or (closer and d == ind and not is_closer(k)):
             return j
         if closer and d == ind:
@@ -186,13 +198,16 @@ def _with_soft_markers(snip: Doc, lang: str) -> tuple[Doc, Blocks]:
     """A bare fragment: imply markers before, between and after its top-level units."""
     keys = snip.keys
     code = [i for i, k in enumerate(keys) if k]
-    base = min(indent_of(snip.lines[i]) for i in code)
+    slines = snip.lines
+    inds = {i: indent_of(line) if "\t" in line else len(line) - len(line.lstrip(" "))
+            for i in code for line in (slines[i],)}  # (indent_of, inlined)
+    base = min(inds.values())
     blocks = Blocks(snip, lang)
     cut_before: list[int] = []
     block_until = -1
     prev = -1
     for i in code:
-        if indent_of(snip.lines[i]) == base and i > block_until:
+        if inds[i] == base and i > block_until:
             if prev >= 0 and (i - prev > 1 or prev == block_until):
                 cut_before.append(prev + 1)
             got = blocks.end(i)
@@ -247,7 +262,10 @@ def _guards(out, snip: Doc, orig: Doc, mode: str, ob: Blocks, al: Aligner,
     # 2. a large share of the original lost without trace
     lost_total = 0
     for o0, o1, added in out.deleted:
-        lost = sum(1 for k in orig.keys[o0:o1] if k and k not in snip_keys)
+        lost = 0
+        for k in orig.keys[o0:o1]:
+            if k and k not in snip_keys:
+                lost += 1
         lost_total += max(0, lost - added)
         if mode != "markers":
             _fragment_block_loss(o0, o1, orig, ob, snip_keys)

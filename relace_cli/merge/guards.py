@@ -69,11 +69,12 @@ def slot_clash(new: list[str], kept: list[str], at_start: bool) -> str | None:
     `version: 2` written before a marker that keeps `version: 1` is more likely a replacement
     than an addition, and the snippet does not say which: abstain.
     """
-    code = [x for x in new if x.strip()]
+    code = [x for x in new if x.strip()] if new else new
     if not code:
         return None
-    base = min(indent_of(x) for x in code)
-    top = [x.strip() for x in code if indent_of(x) == base]
+    inds = [indent_of(x) if "\t" in x else len(x) - len(x.lstrip(" ")) for x in code]
+    base = min(inds)  # (indent_of, inlined: without tabs, the count of spaces)
+    top = [x.strip() for x, d in zip(code, inds, strict=True) if d == base]
     mine = [(x, k) for x in top if (k := slot_key(x))]
     if not mine:
         return None

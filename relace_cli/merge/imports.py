@@ -190,18 +190,27 @@ def rewrite_header(olines: list[str], slines: list[str], lang: str,  # type: ign
     *skeys* and *okeys* may hold the lines stripped."""
     if lang not in JS_LIKE and lang not in PYTHONIC:
         return None
-    first = next((x.strip() for x in slines if x and not x.isspace()), "")
+    first = ""  # the first non-blank line, stripped
+    for x in slines if skeys is None else skeys:
+        if x and not x.isspace():
+            first = x.strip()
+            break
     if not _starts(first, lang) and not first.startswith(("#", "//", "/*", '"""', "'''", "'use",
                                                             '"use')):
         return None  # the common case, decided on one line
     if skeys is None:
         skeys = [x.strip() for x in slines]
+    s0 = None  # the snippet's first import line
     if lang in PYTHONIC:
-        s0 = next((i for i, k in enumerate(skeys) if k[:1] in "fi" and k.startswith(_PY_STARTS)),
-                  None)
+        for i, k in enumerate(skeys):
+            if k[:1] in "fi" and k.startswith(_PY_STARTS):
+                s0 = i
+                break
     else:
-        s0 = next((i for i, k in enumerate(skeys) if k[:6] == "import" and k[6:7] in _JS_NEXT),
-                  None)
+        for i, k in enumerate(skeys):
+            if k[:6] == "import" and k[6:7] in _JS_NEXT:
+                s0 = i
+                break
     if s0 is None or indent_of(slines[s0]) or not _prologue(skeys[:s0], lang):
         return None
     got = _block(skeys, s0, lang)

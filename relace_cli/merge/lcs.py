@@ -9,6 +9,13 @@ def lis(pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """Longest chain of *pairs* (sorted by first) strictly increasing in the second."""
     if not pairs:
         return []
+    last = -1
+    for _, o in pairs:
+        if o <= last:
+            break
+        last = o
+    else:
+        return pairs[:]  # (the common case: already increasing, the whole list is the chain)
     tails: list[int] = []
     tail_idx: list[int] = []
     prev = [-1] * len(pairs)
