@@ -16,7 +16,6 @@ import argparse
 import json
 import math
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -24,6 +23,9 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _relace import relace_command  # noqa: E402
 
 KEY = "rlc-" + "b" * 32
 
@@ -76,14 +78,6 @@ def make_handler(stats: Stats, latency: float) -> type[BaseHTTPRequestHandler]:
                 stats.last = sent if stats.last is None else max(stats.last, sent)
 
     return Handler
-
-
-def relace_command() -> list[str]:
-    script = Path(sys.executable).with_name("relace")
-    if script.exists():
-        return [str(script)]
-    found = shutil.which("relace")
-    return [found] if found else [sys.executable, "-m", "relace_cli"]
 
 
 PEAK = (

@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _relace import relace_command  # noqa: E402
 
 MINIMAL_APP = '''
 import typer
@@ -62,14 +64,6 @@ SNIPPET = """# ... existing code ...
 def farewell(name):
     return f"Goodbye, {name}!"
 """
-
-
-def relace_command() -> list[str]:
-    script = Path(sys.executable).with_name("relace")
-    if script.exists():
-        return [str(script)]
-    found = shutil.which("relace")
-    return [found] if found else [sys.executable, "-m", "relace_cli"]
 
 
 def time_once(cmd: list[str], cwd: str) -> float:
