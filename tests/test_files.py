@@ -178,7 +178,9 @@ def test_check_writable_refuses_read_only_directory(tmp_path: Path) -> None:
 
 
 def test_check_writable_accepts_new_file_in_writable_dir(tmp_path: Path) -> None:
-    check_writable(str(tmp_path / "new.py"))
+    assert check_writable(str(tmp_path / "new.py")) is None  # raises InputError if refused
+    (tmp_path / "w.py").write_text("x\n")
+    assert check_writable(str(tmp_path / "w.py")) is None
 
 
 lines = st.lists(
