@@ -75,14 +75,10 @@ def unified_diff(before: str, after: str, name: str, context: int = 3) -> str:
     import difflib
     import re
 
+    from relace_cli.linediff import common_ends
+
     old, new = before.splitlines(keepends=True), after.splitlines(keepends=True)
-    head = 0
-    limit = min(len(old), len(new))
-    while head < limit and old[head] == new[head]:
-        head += 1
-    tail = 0
-    while tail < limit - head and old[-1 - tail] == new[-1 - tail]:
-        tail += 1
+    head, tail = common_ends(old, new)
     start = max(0, head - context)
     cut = max(0, tail - context)
     lines = difflib.unified_diff(

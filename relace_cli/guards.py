@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from relace_cli.errors import GUARD_NAMES  # noqa: F401  (re-exported)
+from relace_cli.linediff import common_ends
 from relace_cli.markers import is_marker
 
 # Truncation: refuse when more than max(TRUNC_MIN_LINES, TRUNC_SHARE * original) meaningful
@@ -411,13 +412,7 @@ def check_untouched(original: bytes, new: bytes, *, encoding: str) -> Failure | 
         a, b = _lines(original, encoding), _lines(new, encoding)
     except Exception:
         return None
-    lo = 0
-    top = min(len(a), len(b))
-    while lo < top and a[lo] == b[lo]:
-        lo += 1
-    hi = 0
-    while hi < top - lo and a[-1 - hi] == b[-1 - hi]:
-        hi += 1
+    lo, hi = common_ends(a, b)
     a_mid, b_mid = a[lo:len(a) - hi], b[lo:len(b) - hi]
     matcher = difflib.SequenceMatcher(None, [x.rstrip() for x in a_mid],
                                       [y.rstrip() for y in b_mid])

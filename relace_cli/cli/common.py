@@ -8,13 +8,15 @@ import stat
 import sys
 import traceback
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 
 from relace_cli import errors
 from relace_cli.cli import output
-from relace_cli.settings import Settings
+
+if TYPE_CHECKING:
+    from relace_cli.settings import Settings
 
 F = TypeVar("F", bound=Callable[..., Any])
 
