@@ -28,9 +28,10 @@ from relace_cli.merge.text import (
 )
 
 # quoted strings with backslash escapes (written unrolled: one quote, runs, escapes)
-_DQ = r'"[^"\\]*(?:\\.[^"\\]*)*"'
-_SQ = r"'[^'\\]*(?:\\.[^'\\]*)*'"
-_BQ = r"`[^`\\]*(?:\\.[^`\\]*)*`"
+# (never across a newline: the pattern runs over whole texts but means line by line)
+_DQ = r'"[^"\\\n]*(?:\\.[^"\\\n]*)*"'
+_SQ = r"'[^'\\\n]*(?:\\.[^'\\\n]*)*'"
+_BQ = r"`[^`\\\n]*(?:\\.[^`\\\n]*)*`"
 _OPEN = "([{"
 _CLOSE = ")]}"
 _QUOTE_CHARS = frozenset("\"'`/#")
@@ -84,11 +85,12 @@ def _strip_re(rust: bool, pythonic: bool, hashes: bool) -> re.Pattern[str]:
         parts = [_DQ, _BQ] if rust else [_DQ, _SQ, _BQ]
         comments = [r"/\*.*?\*/"]
         if not pythonic:
-            comments.append(r"(?<![:\\])//.*")
+            comments.append(r"/(?<![:\\]/)/.*")  # (not after `:` or `\`, as in URLs)
         if hashes:
             comments.append(r"#.*")
-        # the lookahead lets the scan skip positions where no string or comment starts
-        got = _STRIP[key] = re.compile("(?=[\"'`/#])(?:" + "|".join(parts + comments) + ")")
+        # every branch opens with a literal character: the regex engine then skips ahead to
+        # the next such character instead of trying each position
+        got = _STRIP[key] = re.compile("|".join(parts + comments))
     return got
 
 
@@ -127,26 +129,22 @@ class Blocks:
         return got
 
     def _fill(self) -> None:
-        """Every line's info at once: one bytes.translate over the whole text."""
+        """Every line's info at once: strings and comments dropped by one regex pass over the
+        whole text (its patterns never cross a newline), then one bytes.translate."""
         self._filled = True
         doc = self.doc
-        kinds, lines = doc.kinds, doc.lines
-        shapes = _bracket_chars("\n".join(lines))
-        strip = self._strip.sub
-        info = self._info
+        text = "\n".join(doc.lines)
+        if not _QUOTE_CHARS.isdisjoint(text):
+            text = self._strip.sub("", text)
         get = _SHAPES.get
-        quoteless = _QUOTE_CHARS.isdisjoint
-        for i, shape in enumerate(shapes.split("\n")):
-            if not shape or kinds[i] != CODE:
-                info[i] = FLAT
-                continue
-            if not quoteless(lines[i]):  # (_bracket_chars, inlined)
-                shape = strip("", lines[i]).encode("utf-8", "surrogatepass").translate(
-                    None, _NOT_BRACKET_BYTES).decode()
-                if not shape:
+        info = [get(shape) or _shape(shape) if shape else FLAT
+                for shape in _bracket_chars(text).split("\n")]
+        kinds = doc.kinds
+        if kinds.count(CODE) != len(kinds):  # marker lines have no brackets of their own
+            for i, kind in enumerate(kinds):
+                if kind != CODE:
                     info[i] = FLAT
-                    continue
-            info[i] = get(shape) or _shape(shape)
+        self._info = info
 
     def share(self, info: list[tuple[int, int, bool] | None]) -> None:
         """Take every line's info, computed elsewhere."""
