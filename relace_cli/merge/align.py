@@ -188,20 +188,30 @@ class Aligner:
             if se is not None and oe is not None:
                 w += 0.5 * min(se[0] - si, oe[0] - oi)
             weights.append(w)
+        # best[i]: the heaviest chain ending at cands[i]; its predecessor is the heaviest
+        # earlier entry with a smaller o (the first such one on ties), found with a Fenwick
+        # tree of prefix maxima over the ranks of o (each o occurs once)
         n = len(cands)
+        rank = {o: r for r, o in enumerate(sorted(oi for _, oi in cands), 1)}
+        tree: list[tuple[float, int]] = [(0.0, 0)] * (n + 1)  # (weight, -index)
         best: list[float] = []
         prev: list[int] = []
-        ors = [oi for _, oi in cands]
-        for i, oi in enumerate(ors):
-            wi = weights[i]
-            bi, pi = wi, -1
-            j = 0
-            for oj, bj in zip(ors, best, strict=False):  # best: the first i entries
-                if oj < oi and bj + wi > bi:
-                    bi, pi = bj + wi, j
-                j += 1
+        for i, (_, oi) in enumerate(cands):
+            top = (0.0, 0)
+            r = rank[oi] - 1
+            while r > 0:
+                if tree[r] > top:
+                    top = tree[r]
+                r -= r & -r
+            bi = weights[i] + top[0] if top[0] else weights[i]
             best.append(bi)
-            prev.append(pi)
+            prev.append(-top[1] if top[0] else -1)
+            r = rank[oi]
+            entry = (bi, -i)
+            while r <= n:
+                if entry > tree[r]:
+                    tree[r] = entry
+                r += r & -r
         i = max(range(n), key=lambda x: (best[x], -x))
         out = []
         while i >= 0:
