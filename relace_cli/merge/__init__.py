@@ -27,11 +27,22 @@ class Abstain:
     reason: str  # one line, for humans: "anchor `def load(` appears 3 times"
 
 
-def merge(original: str, snippet: str, language: str | None = None) -> Merged | Abstain:
-    """Merge *snippet* into *original*; never raises."""
+# (merge_text, Refuse), imported on first use: `import relace_cli.merge` stays cheap
+_ENGINE: tuple = ()
+
+
+def _load_engine() -> tuple:
+    global _ENGINE
     from relace_cli.merge.assemble import Refuse
     from relace_cli.merge.engine import merge_text
 
+    _ENGINE = merge_text, Refuse
+    return _ENGINE
+
+
+def merge(original: str, snippet: str, language: str | None = None) -> Merged | Abstain:
+    """Merge *snippet* into *original*; never raises."""
+    merge_text, Refuse = _ENGINE or _load_engine()
     try:
         if not isinstance(original, str) or not isinstance(snippet, str):
             return Abstain("original and snippet must be text")

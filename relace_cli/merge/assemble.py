@@ -14,6 +14,7 @@ shows; matched lines keep the original's bytes whenever their indentation agrees
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from itertools import accumulate
 
@@ -32,6 +33,9 @@ from relace_cli.merge.text import (
     is_trivial,
     reindent,
 )
+
+# lines that start with a space and are not all whitespace
+_SPACE_INDENTED = re.compile(r"^ [^\S\n]*\S", re.M).findall
 
 
 class Refuse(Exception):
@@ -107,13 +111,9 @@ class Assembler:
 
     def _file_tabs(self) -> bool | None:
         """Does the original indent with tabs? None when it has no indented line."""
-        tabs = spaces = 0
-        for line in self.o.lines[:2000]:
-            lead = line[:1]
-            if lead == "\t":
-                tabs += 1
-            elif lead == " " and not line.isspace():
-                spaces += 1
+        head = "\n" + "\n".join(self.o.lines[:2000])
+        tabs = head.count("\n\t")
+        spaces = len(_SPACE_INDENTED(head)) if "\n " in head else 0
         if not tabs and not spaces:
             return None
         return tabs > spaces
