@@ -1,6 +1,6 @@
 """Benchmark the offline merge engine on JSONL cases: coverage, precision, speed.
 
-    python bench/merge_bench.py [FILE.jsonl ...] [--large] [--verbose]
+    python bench/merge_bench.py [FILE.jsonl ...] [--rounds N] [--large] [--verbose]
 
 Each line of a case file is {"id", "language", "original", "snippet", "expected"} (expected
 null: the engine must abstain; "review_flag": the expected text is doubtful, so the case counts
@@ -88,7 +88,9 @@ def load(path: Path) -> list[dict]:
     return cases
 
 
-REPEAT = 5  # timings per case; the best is kept (timeit's advice: the rest is noise)
+REPEAT = 5  # timings per case and round; the best is kept (timeit's advice: the rest is noise)
+ROUNDS = 3  # passes over all cases: a momentary stall of a shared machine spoils one round's
+# timing of a case, not its kept best; each round's median is printed, so drift shows
 
 
 def best_time(original: str, snippet: str, lang: str | None) -> float:
@@ -100,8 +102,27 @@ def best_time(original: str, snippet: str, lang: str | None) -> float:
     return best
 
 
-def run_file(path: Path, verbose: bool) -> dict:
-    cases = load(path)
+def time_cases(cases: list[dict], rounds: int) -> tuple[list[float], list[float]]:
+    """Each case's best time over *rounds* passes (one core, this process), and each round's
+    median tokens/s - the spread shows how much the machine drifted meanwhile."""
+    best = [float("inf")] * len(cases)
+    round_medians = []
+    for _ in range(rounds):
+        tps = []
+        for i, case in enumerate(cases):
+            original, snippet = case["original"], case["snippet"]
+            dt = best_time(original, snippet, case.get("language"))
+            best[i] = min(best[i], dt)
+            tps.append(tokens(case) / dt if dt > 0 else float("inf"))
+        round_medians.append(statistics.median(tps) if tps else 0.0)
+    return best, round_medians
+
+
+def tokens(case: dict) -> float:
+    return (len(case["original"]) + len(case["snippet"])) / 4
+
+
+def run_file(cases: list[dict], best: dict[str, float], verbose: bool) -> dict:
     stats = {"n": 0, "merged": 0, "right": 0, "wrong": 0, "exact": 0, "flagged_merged": 0,
              "disputed": 0,
              "must_abstain": 0, "abstained_ok": 0, "precision_n": 0, "times": [], "tps": []}
@@ -111,10 +132,9 @@ def run_file(path: Path, verbose: bool) -> dict:
         expected = case.get("expected")
         lang = case.get("language")
         got = merge(original, snippet, lang)  # the result that is judged
-        dt = best_time(original, snippet, lang)
-        chars = len(original) + len(snippet)
+        dt = best[case["id"]]
         stats["times"].append(dt)
-        stats["tps"].append(chars / 4 / dt if dt > 0 else float("inf"))
+        stats["tps"].append(tokens(case) / dt if dt > 0 else float("inf"))
         pl = per_lang[lang or "?"]
         pl[0] += 1
         if expected is None:
@@ -240,16 +260,27 @@ def main(argv: list[str]) -> int:
     verbose = "--verbose" in argv or "-v" in argv
     if "--large" in argv:
         return large()
+    rounds = ROUNDS
+    if "--rounds" in argv:
+        rounds = max(1, int(argv[argv.index("--rounds") + 1]))
+        del argv[argv.index("--rounds"):argv.index("--rounds") + 2]
     files = [Path(a) for a in argv if not a.startswith("-")] or default_files()
+    loaded = [(path, load(path)) for path in files]
+    every = [case for _, cases in loaded for case in cases]
+    times, round_medians = time_cases(every, rounds)
+    best = {case["id"]: t for case, t in zip(every, times, strict=True)}
     total = {"n": 0, "merged": 0, "right": 0, "precision_n": 0, "wrong": 0, "times": [],
              "tps": []}
-    for path in files:
-        s = run_file(path, verbose)
+    for path, cases in loaded:
+        s = run_file(cases, best, verbose)
         report(path, s)
         for k in total:
             total[k] += s[k]
     times = total["times"]
     med_tps = statistics.median(total["tps"]) if total["tps"] else 0.0
+    spread = ", ".join(f"{m:,.0f}" for m in round_medians)
+    print(f"timing: best of {REPEAT} runs x {rounds} rounds per case; "
+          f"each round's own median tokens/s: {spread}")
     print(
         f"SUMMARY: {len(files)} file(s), coverage {pct(total['merged'], total['n'])}, "
         f"precision {pct(total['right'], total['precision_n'])}, "
