@@ -15,15 +15,19 @@ Steps (patience-diff style, never quadratic over the whole file):
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left, bisect_right
 
+from relace_cli.merge.attached import is_decorator, is_generic_decorator
 from relace_cli.merge.blocks import Blocks
-from relace_cli.merge.guards import edited, similar
+from relace_cli.merge.guards import edited, similar, slot_key
 from relace_cli.merge.lcs import lcs as _lcs
 from relace_cli.merge.lcs import lis
-from relace_cli.merge.text import CODE, HARD, Doc, indent_of, is_trivial
+from relace_cli.merge.text import CODE, HARD, Doc, indent_of, is_closer, is_trivial
 
 _LCS_CELLS = 60_000
+_ATTACHED_FIRST = frozenset("@#[")  # first characters of decorators / attributes
+_MAX_STACK = 12
 _DATA = frozenset("yaml yml toml".split())
 
 
@@ -156,7 +160,9 @@ class Aligner:
             get = once.get
             for i, k in enumerate(self.s.keys):
                 o = get(k)
-                if o is not None and kinds[i] == CODE and not is_trivial(k):
+                if o is not None and kinds[i] == CODE and not is_trivial(k) and (
+                        k[0] not in _ATTACHED_FIRST or self.decorates_alike(i, o)) and (
+                        k[-1] != ":" or self.key_in_place(i, o)):
                     cands.append((i, o))
         chain = lis(cands)
         if len(chain) < len(cands) <= 1500:
@@ -174,6 +180,54 @@ class Aligner:
         for si, oi in chain:
             if self.add_match(si, oi):
                 self.unique.add(si)
+
+    def decorates_alike(self, s: int, o: int) -> bool:
+        """A decorator, annotation or attribute (`@Override`, `#[test]`) means nothing without
+        what it decorates: it anchors only when the lines after it agree too (the same line,
+        stacked decorators that agree in turn, or the header of a definition of the same
+        name). Otherwise a new `@Override` method would take the place of an existing one."""
+        lang = self.sb.lang
+        skeys, okeys, skinds = self.s.keys, self.o.keys, self.s.kinds
+        if not is_generic_decorator(skeys[s], lang):
+            return True
+        ns, no = len(skeys), len(okeys)
+        for _ in range(_MAX_STACK):
+            s += 1
+            while s < ns and not skeys[s] and skinds[s] == CODE:
+                s += 1
+            o += 1
+            while o < no and not okeys[o]:
+                o += 1
+            if s >= ns or o >= no or skinds[s] != CODE:
+                return False
+            a, b = skeys[s], okeys[o]
+            if a != b:
+                ka = slot_key(a)
+                return ka is not None and ka.startswith("def:") and ka == slot_key(b)
+            if not is_decorator(a, lang):
+                return True
+        return False
+
+    def key_in_place(self, s: int, o: int) -> bool:
+        """A bare mapping key (`with:`, `env:`) says little by itself: in data files it
+        anchors only when the lines around it do not contradict it - a different line right
+        above it and right below it mean another mapping's key of the same name."""
+        if self.sb.lang not in _DATA or _BARE_KEY.match(self.s.keys[s]) is None:
+            return True
+        skeys, okeys, skinds = self.s.keys, self.o.keys, self.s.kinds
+
+        def near(keys: list[str], i: int, step: int) -> int | None:
+            i += step
+            while 0 <= i < len(keys) and not keys[i]:
+                i += step
+            return i if 0 <= i < len(keys) else None
+
+        ps, po = near(skeys, s, -1), near(okeys, o, -1)
+        if ps is None or skinds[ps] != CODE or (po is not None and skeys[ps] == okeys[po]):
+            return True
+        ns, no = near(skeys, s, 1), near(okeys, o, 1)
+        return ns is not None and no is not None and skinds[ns] == CODE \
+            and skeys[ns] == okeys[no]
 
     def _heaviest(self, cands: list[tuple[int, int]]) -> list[tuple[int, int]]:
         """Increasing chain of greatest weight; a header weighs by the block it brings along."""
@@ -338,6 +392,10 @@ class Aligner:
                     continue
             if marked and is_trivial(k):
                 continue
+            if k[0] in _ATTACHED_FIRST and not self.decorates_alike(i, where[a]):
+                continue
+            if k[-1] == ":" and not self.key_in_place(i, where[a]):
+                continue
             cands.append((i, where[a]))
         chain = [p for p in lis(cands) if self.add_match(*p)] if cands else cands
         if chain:
@@ -355,8 +413,11 @@ class Aligner:
         # contiguous extension from both ends, stopping at markers; a line that is plainly
         # an edit of the line facing it (`version: 2` / `version: 1`) replaces it
         s, o = s0, o0
-        while s < s1 and o < o1 and skinds[s] == CODE and _extendable(skeys[s]):
+        while s < s1 and o < o1 and skinds[s] == CODE and (
+                _extendable(skeys[s]) or (skeys[s] == okeys[o] and _opener_word(skeys[s]))):
             if skeys[s] == okeys[o]:
+                if skeys[s][:1] in _ATTACHED_FIRST and not self.decorates_alike(s, o):
+                    break
                 self.add_match(s, o)
             elif (similar(skeys[s], okeys[o]) or edited(skeys[s], okeys[o])) \
                     and self.add_cut(s, o):
@@ -367,16 +428,91 @@ class Aligner:
             o += 1
         lo_s, lo_o = s, o
         s, o = s1 - 1, o1 - 1
-        while s >= lo_s and o >= lo_o and skinds[s] == CODE and _extendable(skeys[s]):
+        # both texts end here: a common last line such as `return {}` is the same line (but
+        # not a closer: `}` at the end of both may close different blocks)
+        at_end = s1 == len(skeys) and o1 == len(okeys)
+        while s >= lo_s and o >= lo_o and skinds[s] == CODE and (
+                _extendable(skeys[s])
+                or (at_end and skeys[s] == okeys[o] and not is_closer(skeys[s]))):
             if skeys[s] == okeys[o]:
+                if skeys[s][:1] in _ATTACHED_FIRST and not self.decorates_alike(s, o):
+                    break
                 self.add_match(s, o)
-            elif (similar(skeys[s], okeys[o]) or edited(skeys[s], okeys[o])) \
-                    and self.add_cut(s + 1, o + 1):
+            elif (similar(skeys[s], okeys[o]) or edited(skeys[s], okeys[o])
+                  or self._clause_edit(s, o)) and self.add_cut(s + 1, o + 1):
                 self.add_cut(s, o)
             else:
                 break
             s -= 1
             o -= 1
+        if lo_s <= s and lo_o <= o and skinds[s] == CODE:
+            # `... c.mu.Lock() / defer c.mu.Unlock() / NEW / anchor`: the lines between the
+            # marker and the new ones are the original's lines right above the anchor
+            m = s
+            while m >= lo_s and skinds[m] == CODE:
+                m -= 1
+            if m >= lo_s and skinds[m] == HARD:
+                chunk = range(m + 1, s + 1)
+                self._context([(p, range(o - p + 1, o + 1)) for p in range(1, len(chunk))
+                               if o - p + 1 >= lo_o], chunk, front=True)
+        if lo_s < s1 and lo_o < o1 and lo_s <= s and skinds[lo_s] == CODE \
+                and skeys[lo_s] != okeys[lo_o]:
+            # mirrored: `anchor / NEW / context lines / ...`
+            m = lo_s
+            while m <= s and skinds[m] == CODE:
+                m += 1
+            if m <= s and skinds[m] == HARD:
+                chunk = range(lo_s, m)
+                n = len(chunk)
+                self._context([(n - q, range(lo_o, lo_o + n - q)) for q in range(1, n)
+                               if lo_o + n - q - 1 <= o], chunk, front=False)
+
+    def _clause_edit(self, s: int, o: int) -> bool:
+        """`except (A, B):` written where the original has `except A:`, right above the same
+        (matched) body: the clause's header was edited, not a second clause added."""
+        a, b = self.s.keys[s], self.o.keys[o]
+        if not a or not b or s + 1 >= len(self.s.keys) or o + 1 >= len(self.o.keys):
+            return False
+        word = a.split(None, 1)[0].rstrip(":")
+        return word in _CLAUSES and b.split(None, 1)[0].rstrip(":") == word \
+            and a[-1] == b[-1] and indent_of(self.s.lines[s]) - indent_of(self.s.lines[s + 1]) \
+            == indent_of(self.o.lines[o]) - indent_of(self.o.lines[o + 1])
+
+    def _context(self, options: list[tuple[int, range]], chunk: range, front: bool) -> None:
+        """Match the context lines of *chunk* - its first (front) or last p lines - to the
+        original lines *where*, for the one option (p, where) whose lines agree; the rest of the
+        chunk is new. Two agreeing options (`x / x / NEW` above `x / x`): nothing is matched."""
+        skeys, okeys = self.s.keys, self.o.keys
+        fits = []
+        for p, where in options:
+            ctx = chunk[:p] if front else chunk[len(chunk) - p:]
+            if all(skeys[i] == okeys[j] for i, j in zip(ctx, where, strict=True)) \
+                    and any(not is_trivial(skeys[i]) for i in ctx):
+                fits.append((ctx, where))
+                if len(fits) > 1:
+                    return
+        if fits:
+            ctx, where = fits[0]
+            if any(skeys[i][:1] in _ATTACHED_FIRST and not self.decorates_alike(i, j)
+                   for i, j in zip(ctx, where, strict=True)):
+                return
+            # the new lines must read as new: none found in the original (else which copy is
+            # context is anyone's guess), brackets balanced (they join no elided block)
+            new = [i for i in chunk if i not in ctx]
+            depth = 0
+            infos, info = self.sb._info, self.sb.info
+            for i in new:
+                k = skeys[i]
+                if k and (k in self.pos and not is_trivial(k)):
+                    return
+                net, low, _ = infos[i] or info(i)
+                if depth + low < 0:
+                    return
+                depth += net
+            if depth:
+                return
+            for i, j in zip(ctx, where, strict=True):
+                self.add_match(i, j)
 
     def run(self) -> None:
         self.unique_anchors()
@@ -400,6 +536,18 @@ class Aligner:
                 break  # stable: a further structure pass would find nothing new
         else:
             self.structure()
+
+
+def _opener_word(key: str) -> bool:
+    """`else:`, `try:`, `begin`, `do`, `then`: a bare keyword that opens a block. Right after
+    an anchor and before a marker (`else:` / `# ...`), it is the original's line that follows
+    the anchor, not a second one."""
+    return key.rstrip(":").lower() in _OPENER_WORDS
+
+
+_BARE_KEY = re.compile(r"^[\w.-]+:$")
+_CLAUSES = frozenset("except elif rescue when catch".split())
+_OPENER_WORDS = frozenset("else try finally except begin do then".split())
 
 
 def _extendable(key: str) -> bool:

@@ -38,6 +38,17 @@ def is_decorator(key: str, lang: str) -> bool:
     return False
 
 
+def is_generic_decorator(key: str, lang: str) -> bool:
+    """A decorator that names nothing in particular (`@Override`, `@property`, `#[test]`,
+    `#[derive(Debug)]`): one with a string argument (`@app.get("/users")`) identifies what it
+    decorates, as does a line that goes on after the decorator (`@Input() name: string;`)."""
+    return is_decorator(key, lang) and _GENERIC.match(key) is not None
+
+
+# a whole line that is only a decorator, with no string argument
+_GENERIC = re.compile(r"""^(?:@[A-Za-z_][\w.]*(?:\([^'"]*\))?|#!?\[[^'"]*\]|\[[^'"]*\])$""")
+
+
 def attached_run(doc: Doc, blocks: Blocks, anchor: int, lo: int,
                  lang: str) -> list[tuple[int, int, bool]]:
     """Items (first line, last line, is a decorator) directly above line *anchor*, not above

@@ -5,10 +5,18 @@ from __future__ import annotations
 from relace_cli.markers import OPENERS, comment_body, is_marker_body
 from relace_cli.merge.align import Aligner, StructureConflict
 from relace_cli.merge.assemble import Assembler, Refuse
+from relace_cli.merge.attached import is_decorator, is_generic_decorator
 from relace_cli.merge.blocks import FLAT, Blocks
-from relace_cli.merge.defs import anchor_definitions
+from relace_cli.merge.defs import anchor_definitions, definition
 from relace_cli.merge.directives import find_removals
-from relace_cli.merge.guards import Ambiguous, distinctive, duplicated, leftover_marker
+from relace_cli.merge.guards import (
+    Ambiguous,
+    distinctive,
+    duplicate_key,
+    duplicated,
+    leftover_marker,
+    repeated_context,
+)
 from relace_cli.merge.imports import rewrite_header
 from relace_cli.merge.text import (
     CODE,
@@ -85,6 +93,8 @@ def merge_text(original: str, snippet: str, language: str | None) -> tuple[str, 
             raise Refuse(reason)
     if not al.match and not al.def_anchors:
         raise Refuse("no line of the snippet matches the original")
+    if mode == "fragment":
+        _check_open_ends(al)
     out = Assembler(al, lang, fragment=mode == "fragment").run()
     if removals:
         out = removals.apply(out, olines)
@@ -194,6 +204,40 @@ def _tail_header(doc: Doc, last: int) -> int | None:
     return None
 
 
+def _check_open_ends(al: Aligner) -> None:
+    """A fragment whose function ends inside a nested block (`with ...:` / `    f.write(x)`)
+    does not show where the function ends: when the original's function goes on past the
+    last line the fragment matched, it is unclear whether those lines stay."""
+    skeys, okeys, skinds = al.s.keys, al.o.keys, al.s.kinds
+    match = al.match
+    lang = al.sb.lang
+    for s in sorted(match):
+        got = al.sb.end(s)
+        if got is None or got[1] or al._innermost(s, got[0]):
+            continue
+        kind = definition(skeys[s], lang)
+        if kind is None or kind[0] != "fn":
+            continue  # a class or a mapping shown in part keeps the rest: the usual reading
+        s_end = got[0]
+        nxt = s_end + 1
+        while nxt < len(skeys) and not skeys[nxt] and skinds[nxt] == CODE:
+            nxt += 1
+        if nxt < len(skeys) and skinds[nxt] == CODE:
+            continue  # more code follows inside the fragment: not its end
+        o_got = al.ob.end(match[s])
+        if o_got is None:
+            continue
+        inside = [match[x] for x in match if s < x <= s_end]
+        if not inside:
+            continue
+        rest = [k for k in okeys[max(inside) + 1:o_got[0] + 1] if k]
+        if rest:
+            raise Refuse(
+                f"the fragment ends inside a nested block of `{skeys[s][:50]}`; unclear whether "
+                f"the original's remaining lines (`{rest[0][:40]}`...) stay"
+            )
+
+
 def _with_soft_markers(snip: Doc, lang: str) -> tuple[Doc, Blocks]:
     """A bare fragment: imply markers before, between and after its top-level units."""
     keys = snip.keys
@@ -280,9 +324,21 @@ def _guards(out, snip: Doc, orig: Doc, mode: str, ob: Blocks, al: Aligner,
     reason = leftover_marker(new_lines, orig_keys)
     if reason:
         raise Refuse(reason)
-    # 4. duplicated distinctive lines (an anchor out of order, an ambiguous insertion)
+    if ob.lang in ("yaml", "yml"):
+        reason = duplicate_key(out.lines, out.source)
+        if reason:
+            raise Refuse(reason)
+    if ob.lang in PYTHONIC:
+        _check_ellipsis_body(out)
+    # 4. context lines repeated around an insertion
+    reason = repeated_context(out.lines, out.source, snip.keys)
+    if reason:
+        raise Refuse(reason)
+    # 5. duplicated distinctive lines (an anchor out of order, an ambiguous insertion)
     # (only a line the original has can be repeated too often: see `duplicated`)
     inserted = {k for k in map(str.strip, new_lines) if k in orig_keys and distinctive(k)}
+    if inserted and any(k[0] in "@#[" for k in inserted):
+        inserted -= _decorating_new_code(out, ob.lang, {snip.keys[s] for s, _o in al.dropped})
     if inserted:
         orig_count: dict[str, int] = {}
         for k in orig.keys:
@@ -295,6 +351,43 @@ def _guards(out, snip: Doc, orig: Doc, mode: str, ob: Blocks, al: Aligner,
                 if snip.keys[s] in reason:
                     raise Refuse(f"anchor `{snip.keys[s][:50]}` is out of order")
             raise Refuse(reason)
+
+
+def _check_ellipsis_body(out) -> None:  # noqa: ANN001
+    """Python: an existing definition whose body the merge would make a bare `...` - valid
+    code, but far more often a model's way to say "unchanged" than a real stub."""
+    lines, source = out.lines, out.source
+    for i in range(1, len(lines)):
+        if source[i] < 0 and lines[i].strip() == "..." and source[i - 1] >= 0 \
+                and lines[i - 1].rstrip().endswith(":"):
+            raise Refuse(f"the body of `{lines[i - 1].strip()[:50]}` would become a bare `...`, "
+                         "which may mean 'unchanged'; use a marker comment instead")
+
+
+def _decorating_new_code(out, lang: str, moved: set[str]) -> set[str]:  # noqa: ANN001
+    """Decorators the merge adds over a definition (`@Override` over a new method, `#[derive]`
+    over an existing struct): a second use of such a line in the file is no duplicate, as long
+    as it is the only one of its kind over that definition - and was not an anchor left out of
+    order."""
+    lines, source = out.lines, out.source
+    found: set[str] = set()
+    n = len(lines)
+    for i in range(n):
+        if source[i] >= 0:
+            continue
+        k = lines[i].strip()
+        if not k or k[0] not in "@#[" or k in moved or not is_generic_decorator(k, lang):
+            continue
+        lo = i
+        while lo > 0 and is_decorator(lines[lo - 1].strip(), lang):
+            lo -= 1
+        hi = i + 1
+        while hi < n and is_decorator(lines[hi].strip(), lang):
+            hi += 1
+        stack = [x.strip() for x in lines[lo:hi]]
+        if hi < n and stack.count(k) == 1 and definition(lines[hi].strip(), lang) is not None:
+            found.add(k)
+    return found
 
 
 def _fragment_block_loss(o0: int, o1: int, orig: Doc, ob: Blocks, snip_keys: dict) -> None:

@@ -115,6 +115,73 @@ def duplicated(out_keys: list[str], inserted: set[str], orig_count: dict[str, in
     return None
 
 
+def repeated_context(lines: list[str], source: list[int], snippet_keys: list[str]) -> str | None:
+    """New lines that begin by repeating the lines just above them, or end by repeating the
+    lines just below (`Lock() / Unlock()` twice in a row), where the snippet does not show them
+    twice in a row: context the snippet showed around an insertion, matched nowhere because it
+    occurs more than once in the original."""
+    keys = [x.strip() for x in lines]
+    n = len(keys)
+    i = 0
+    while i < n:
+        if source[i] >= 0:
+            i += 1
+            continue
+        j = i
+        while j < n and source[j] < 0:
+            j += 1
+        run = [k for k in keys[i:j] if k]
+        above = [k for k in keys[max(0, i - 40):i] if k]
+        below = [k for k in keys[j:j + 40] if k]
+        for m in range(1, min(len(run), 10) + 1):
+            if any(distinctive(k) for k in run[:m]) and run[:m] == above[-m:] \
+                    and not _shows(snippet_keys, run[:m] * 2):
+                return f"line `{_short(run[0])}` would be repeated right after itself " \
+                       "(context shown once but found more than once in the original?)"
+            if any(distinctive(k) for k in run[-m:]) and run[-m:] == below[:m] \
+                    and not _shows(snippet_keys, run[-m:] * 2):
+                return f"line `{_short(run[-m])}` would be repeated right before itself " \
+                       "(context shown once but found more than once in the original?)"
+        i = j
+    return None
+
+
+def duplicate_key(lines: list[str], source: list[int]) -> str | None:
+    """YAML: an inserted `key:` line whose mapping (the lines at its indentation up to a
+    shallower one) already has that key - a mapping key given twice."""
+    n = len(lines)
+    for i in range(n):
+        if source[i] >= 0:
+            continue
+        m = _YAML_KEY.match(lines[i])
+        if m is None:
+            continue
+        ind, key = len(m.group(1)), m.group(2)
+        for step in (-1, 1):
+            j = i + step
+            while 0 <= j < n:
+                line = lines[j]
+                if line.strip() and not line.lstrip().startswith("#"):
+                    d = len(line) - len(line.lstrip(" "))
+                    if d < ind or (d == ind and line.lstrip().startswith("- ")):
+                        break  # the parent, or the next item of a list
+                    other = _YAML_KEY.match(line)
+                    if d == ind and other is not None and other.group(2) == key:
+                        return f"`{key}:` would be a second `{key}` key in the same mapping"
+                j += step
+    return None
+
+
+_YAML_KEY = re.compile(r"""^( *)(?:- )?["']?([\w.$/-]+)["']?:(?:\s|$)""")
+
+
+def _shows(keys: list[str], seq: list[str]) -> bool:
+    """Do the non-blank *keys* hold *seq* as a contiguous run?"""
+    code = [k for k in keys if k]
+    m = len(seq)
+    return any(code[i:i + m] == seq for i in range(len(code) - m + 1) if code[i] == seq[0])
+
+
 def leftover_marker(new_lines: list[str], orig_keys: set[str]) -> str | None:
     for line in new_lines:
         k = line.strip()
