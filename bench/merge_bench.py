@@ -4,7 +4,8 @@
 
 Each line of a case file is {"id", "language", "original", "snippet", "expected"} (expected
 null: the engine must abstain; "review_flag": the expected text is doubtful, so the case counts
-for coverage but not precision). Without files: the shared continue.jsonl (found as
+for coverage but not precision; "may_abstain": the intent is clear, an abstention only costs
+coverage - as for every case with an expected text). Without files: the shared continue.jsonl (found as
 ../shared/cases/ relative to the repo root, or under $RELACE_SHARED/cases) and tests/cases/*.
 
 Results are compared ignoring trailing whitespace and blank-line-only differences.
