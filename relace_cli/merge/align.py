@@ -451,7 +451,7 @@ class Aligner:
             m = s
             while m >= lo_s and skinds[m] == CODE:
                 m -= 1
-            if m >= lo_s and skinds[m] == HARD:
+            if m >= lo_s and skinds[m] == HARD and okeys[o] in skeys[m + 1:s]:
                 chunk = range(m + 1, s + 1)
                 self._context([(p, range(o - p + 1, o + 1)) for p in range(1, len(chunk))
                                if o - p + 1 >= lo_o], chunk, front=True)
@@ -461,7 +461,7 @@ class Aligner:
             m = lo_s
             while m <= s and skinds[m] == CODE:
                 m += 1
-            if m <= s and skinds[m] == HARD:
+            if m <= s and skinds[m] == HARD and okeys[lo_o] in skeys[lo_s + 1:m]:
                 chunk = range(lo_s, m)
                 n = len(chunk)
                 self._context([(n - q, range(lo_o, lo_o + n - q)) for q in range(1, n)

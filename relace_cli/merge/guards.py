@@ -120,8 +120,7 @@ def repeated_context(lines: list[str], source: list[int], snippet_keys: list[str
     lines just below (`Lock() / Unlock()` twice in a row), where the snippet does not show them
     twice in a row: context the snippet showed around an insertion, matched nowhere because it
     occurs more than once in the original."""
-    keys = [x.strip() for x in lines]
-    n = len(keys)
+    n = len(lines)
     i = 0
     while i < n:
         if source[i] >= 0:
@@ -130,18 +129,27 @@ def repeated_context(lines: list[str], source: list[int], snippet_keys: list[str
         j = i
         while j < n and source[j] < 0:
             j += 1
-        run = [k for k in keys[i:j] if k]
-        above = [k for k in keys[max(0, i - 40):i] if k]
-        below = [k for k in keys[j:j + 40] if k]
-        for m in range(1, min(len(run), 10) + 1):
-            if any(distinctive(k) for k in run[:m]) and run[:m] == above[-m:] \
-                    and not _shows(snippet_keys, run[:m] * 2):
-                return f"line `{_short(run[0])}` would be repeated right after itself " \
-                       "(context shown once but found more than once in the original?)"
-            if any(distinctive(k) for k in run[-m:]) and run[-m:] == below[:m] \
-                    and not _shows(snippet_keys, run[-m:] * 2):
-                return f"line `{_short(run[-m])}` would be repeated right before itself " \
-                       "(context shown once but found more than once in the original?)"
+        run = [k for k in (x.strip() for x in lines[i:j]) if k]
+        a = i - 1  # the nearest non-blank line above, and below
+        while a >= 0 and not lines[a].strip():
+            a -= 1
+        b = j
+        while b < n and not lines[b].strip():
+            b += 1
+        head = a >= 0 and lines[a].strip() in run[:10]  # (else no prefix can repeat it)
+        tail = b < n and lines[b].strip() in run[-10:]
+        if run and (head or tail):
+            above = [k for k in (x.strip() for x in lines[max(0, i - 40):i]) if k]
+            below = [k for k in (x.strip() for x in lines[j:j + 40]) if k]
+            for m in range(1, min(len(run), 10) + 1):
+                if head and run[:m] == above[-m:] and any(distinctive(k) for k in run[:m]) \
+                        and not _shows(snippet_keys, run[:m] * 2):
+                    return f"line `{_short(run[0])}` would be repeated right after itself " \
+                           "(context shown once but found more than once in the original?)"
+                if tail and run[-m:] == below[:m] and any(distinctive(k) for k in run[-m:]) \
+                        and not _shows(snippet_keys, run[-m:] * 2):
+                    return f"line `{_short(run[-m])}` would be repeated right before itself " \
+                           "(context shown once but found more than once in the original?)"
         i = j
     return None
 
