@@ -339,6 +339,11 @@ def _guards(out, snip: Doc, orig: Doc, mode: str, ob: Blocks, al: Aligner,
     inserted = {k for k in map(str.strip, new_lines) if k in orig_keys and distinctive(k)}
     if inserted and any(k[0] in "@#[" for k in inserted):
         inserted -= _decorating_new_code(out, ob.lang, {snip.keys[s] for s, _o in al.dropped})
+    if inserted and al.dropped and mode == "markers":
+        # a line left out of the anchor chain inside a block the snippet adds (`self.total = 0`
+        # in a new `def reset`) is new code that happens to repeat an existing line - one
+        # that a written marker keeps (a bare fragment may as well have moved it)
+        inserted -= {snip.keys[s] for s, _o in al.dropped if _in_new_block(s, snip, al)}
     if inserted:
         orig_count: dict[str, int] = {}
         for k in orig.keys:
@@ -351,6 +356,20 @@ def _guards(out, snip: Doc, orig: Doc, mode: str, ob: Blocks, al: Aligner,
                 if snip.keys[s] in reason:
                     raise Refuse(f"anchor `{snip.keys[s][:50]}` is out of order")
             raise Refuse(reason)
+
+
+def _in_new_block(s: int, snip: Doc, al: Aligner) -> bool:
+    """Is snippet line *s* inside a block whose header the original does not have?"""
+    lines, keys, kinds = snip.lines, snip.keys, snip.kinds
+    ind = indent_of(lines[s])
+    for h in range(s - 1, -1, -1):
+        if not keys[h] or kinds[h] != CODE:
+            continue
+        if indent_of(lines[h]) < ind:
+            got = al.sb.end(h)
+            return h not in al.match and keys[h] not in al.pos and got is not None \
+                and got[0] >= s
+    return False
 
 
 def _check_ellipsis_body(out) -> None:  # noqa: ANN001
