@@ -413,8 +413,10 @@ class Aligner:
         # contiguous extension from both ends, stopping at markers; a line that is plainly
         # an edit of the line facing it (`version: 2` / `version: 1`) replaces it
         s, o = s0, o0
+        at_start = s0 == 0 and o0 == 0  # both texts start here: `{` is the same `{`
         while s < s1 and o < o1 and skinds[s] == CODE and (
-                _extendable(skeys[s]) or (skeys[s] == okeys[o] and _opener_word(skeys[s]))):
+                _extendable(skeys[s]) or (skeys[s] == okeys[o] and (
+                    _opener_word(skeys[s]) or (at_start and not is_closer(skeys[s]))))):
             if skeys[s] == okeys[o]:
                 if skeys[s][:1] in _ATTACHED_FIRST and not self.decorates_alike(s, o):
                     break

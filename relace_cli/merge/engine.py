@@ -14,8 +14,10 @@ from relace_cli.merge.guards import (
     distinctive,
     duplicate_key,
     duplicated,
+    edited,
     leftover_marker,
     repeated_context,
+    similar,
 )
 from relace_cli.merge.imports import rewrite_header
 from relace_cli.merge.text import (
@@ -27,6 +29,7 @@ from relace_cli.merge.text import (
     guess_language,
     indent_of,
     is_closer,
+    is_comment,
     split,
 )
 
@@ -91,7 +94,8 @@ def merge_text(original: str, snippet: str, language: str | None) -> tuple[str, 
         reason = anchor_definitions(al, lang)
         if reason:
             raise Refuse(reason)
-    if not al.match and not al.def_anchors:
+    if not al.match and not al.def_anchors and not (
+            mode == "markers" and _appends(snip, orig, lang)):
         raise Refuse("no line of the snippet matches the original")
     if mode == "fragment":
         _check_open_ends(al)
@@ -202,6 +206,39 @@ def _tail_header(doc: Doc, last: int) -> int | None:
         if closer and d == ind:
             return None  # `}` after `}`: some other block's end
     return None
+
+
+def _appends(snip: Doc, orig: Doc, lang: str) -> bool:
+    """One marker, first, then new top-level code that no line of the original matches:
+    "everything there is, then this" - an addition at the end of the file. Only when both the
+    new code and the original's last line sit at the top level (an indented line would join
+    the last function; a method would land after its class's closing brace), and no new
+    definition takes a name the original already defines."""
+    kinds, keys, lines = snip.kinds, snip.keys, snip.lines
+    first = next(i for i, k in enumerate(keys) if k)
+    if kinds[first] != HARD or kinds.count(HARD) != 1 or SOFT in kinds:
+        return False
+    code = [i for i in range(first + 1, len(keys)) if keys[i]]
+    if not code or indent_of(lines[code[0]]) != 0 or is_comment(keys[code[0]], lang):
+        return False
+    last = next(i for i in range(len(orig.keys) - 1, -1, -1) if orig.keys[i])
+    if indent_of(orig.lines[last]) != 0:
+        return False
+    try:  # `- Initial release on PyPI.` after `- Initial release.`: an edit, maybe
+        if similar(keys[code[0]], orig.keys[last]) or edited(keys[code[0]], orig.keys[last]):
+            return False
+    except Ambiguous:
+        return False
+    names = set()
+    for k in orig.keys:
+        got = definition(k, lang) if k else None
+        if got is not None:
+            names.add(got[1])
+    for i in code:
+        got = definition(keys[i], lang)
+        if got is not None and got[1] in names:
+            return False
+    return True
 
 
 def _check_open_ends(al: Aligner) -> None:
