@@ -541,10 +541,10 @@ class Aligner:
 
 
 def _opener_word(key: str) -> bool:
-    """`else:`, `try:`, `begin`, `do`, `then`: a bare keyword that opens a block. Right after
-    an anchor and before a marker (`else:` / `# ...`), it is the original's line that follows
-    the anchor, not a second one."""
-    return key.rstrip(":").lower() in _OPENER_WORDS
+    """`else:`, `try {`, `begin`, `do`, `then`, an Allman `{`: a bare keyword (or brace) that
+    opens a block. Right after an anchor and before a marker (`else:` / `# ...`), it is the
+    original's line that follows the anchor, not a second one."""
+    return key == "{" or key.strip("{}: ").lower() in _OPENER_WORDS
 
 
 _BARE_KEY = re.compile(r"^[\w.-]+:$")
