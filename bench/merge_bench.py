@@ -5,8 +5,9 @@
 Each line of a case file is {"id", "language", "original", "snippet", "expected"} (expected
 null: the engine must abstain; "review_flag": the expected text is doubtful, so the case counts
 for coverage but not precision; "may_abstain": the intent is clear, an abstention only costs
-coverage - as for every case with an expected text). Without files: the shared continue.jsonl (found as
-../shared/cases/ relative to the repo root, or under $RELACE_SHARED/cases) and tests/cases/*.
+coverage - as for every case with an expected text). Without files: the shared continue.jsonl
+(found as ../shared/cases/ relative to the repo root, or under $RELACE_SHARED/cases) and
+tests/cases/*.
 
 Results are compared ignoring trailing whitespace and blank-line-only differences.
 Tokens are characters / 4, characters = len(original) + len(snippet).
@@ -272,11 +273,18 @@ def main(argv: list[str]) -> int:
     best = {case["id"]: t for case, t in zip(every, times, strict=True)}
     total = {"n": 0, "merged": 0, "right": 0, "precision_n": 0, "wrong": 0, "times": [],
              "tps": []}
+    per_file = []
     for path, cases in loaded:
         s = run_file(cases, best, verbose)
+        per_file.append(s)
         report(path, s)
         for k in total:
             total[k] += s[k]
+    own = [s for path, s in zip(files, per_file, strict=True) if path.name != "continue.jsonl"]
+    if own:
+        n, merged = sum(s["n"] for s in own), sum(s["merged"] for s in own)
+        print(f"own cases: coverage {merged}/{n} = {pct(merged, n)}, "
+              f"wrong merges {sum(s['wrong'] for s in own)}")
     times = total["times"]
     med_tps = statistics.median(total["tps"]) if total["tps"] else 0.0
     spread = ", ".join(f"{m:,.0f}" for m in round_medians)

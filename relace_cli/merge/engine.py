@@ -441,7 +441,12 @@ def _decorating_new_code(out, lang: str, moved: set[str]) -> set[str]:  # noqa: 
         while hi < n and is_decorator(lines[hi].strip(), lang):
             hi += 1
         stack = [x.strip() for x in lines[lo:hi]]
-        if hi < n and stack.count(k) == 1 and definition(lines[hi].strip(), lang) is not None:
+        if hi >= n or stack.count(k) != 1:
+            continue
+        head = lines[hi].strip()
+        if hi + 1 < n and lines[hi + 1].strip() == "{":
+            head += " {"  # an Allman-style header
+        if definition(head, lang) is not None:
             found.add(k)
     return found
 
