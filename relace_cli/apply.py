@@ -138,6 +138,8 @@ def run(
     snippet = req.snippet.replace("\r\n", "\n").replace("\r", "\n")
     source = load_source(req, stdin=stdin)
     language = language_of(req.path, req.language)
+    notes: list[str] = []
+    snippet = _unfence(snippet, source, language, notes)
     started = time.perf_counter()
     if not source.exists:
         merged = snippet if snippet.endswith("\n") else snippet + "\n"
@@ -146,7 +148,6 @@ def run(
         merged, engine, strategy, usage = _merge(
             source.text, snippet, language, req, settings, notify, client_factory
         )
-    notes: list[str] = []
     if source.exists:
         merged = _guard(source, merged, snippet, language, engine == "remote", req, notes)
     data = encode(source, merged)
@@ -154,6 +155,25 @@ def run(
         _guard_bytes(source, data, req, notes)
     seconds = time.perf_counter() - started
     return Outcome(source, merged, data, engine, strategy, usage, seconds, notes)
+
+
+def _unfence(snippet: str, source: Source, language: str | None, notes: list[str]) -> str:
+    """The snippet without the Markdown fence a model (or a copy from a chat) wrapped it in."""
+    from relace_cli.guards import unwrap_snippet
+
+    try:
+        snippet, note = unwrap_snippet(snippet, source.text if source.exists else "", language)
+    except ValueError as exc:
+        line, fence = exc.args
+        raise InputError(
+            f"the snippet has a Markdown code fence on line {line} ({fence}) that is not part "
+            "of the file", hint="pass only the code, without the surrounding fence or prose",
+        ) from None
+    if note:
+        notes.append(note)
+    if not snippet.strip():
+        raise InputError("the snippet is empty inside its code fence")
+    return snippet
 
 
 def _merge(

@@ -143,6 +143,39 @@ def check_fence(original: str, merged: str) -> tuple[str, Failure | None, str | 
     return merged, None, None
 
 
+_MARKDOWN = frozenset(("md", "markdown", "mdx"))
+
+
+def unwrap_snippet(snippet: str, original: str, language: str | None) -> tuple[str, str | None]:
+    """A snippet pasted with its Markdown code fence (```js ... ```): the code inside, and a
+    note. A fence line left elsewhere in it (prose around the code, a fence never closed) is
+    refused with `ValueError(line number, fence)` - unless the original has that line too or
+    the file is Markdown, whose text may hold fences of its own."""
+    lines = snippet.split("\n")
+    ends = _first_last(lines)
+    if ends is None:
+        return snippet, None
+    first, last = ends
+    markdown = language in _MARKDOWN
+    opener = _FENCE_OPEN.match(lines[first].strip())
+    closer = _FENCE_BARE.match(lines[last].strip())
+    if opener and closer and last > first and closer.group(1)[0] == opener.group(1)[0] \
+            and len(closer.group(1)) >= len(opener.group(1)):
+        info = lines[first].strip().lstrip("`~").strip().lower()
+        if not markdown or info in _MARKDOWN:
+            inner = "\n".join(lines[first + 1:last])
+            note = "removed a Markdown code fence around the snippet"
+            return inner + ("\n" if inner else ""), note
+    if markdown:
+        return snippet, None
+    known = {line.strip() for line in original.split("\n")}
+    for n, line in enumerate(lines, 1):
+        key = line.strip()
+        if key.startswith(("```", "~~~")) and _FENCE_OPEN.match(key) and key not in known:
+            raise ValueError(n, key)
+    return snippet, None
+
+
 # --- truncation ------------------------------------------------------------------------
 
 def _chunks(snippet: str) -> tuple[list[list[str]], int]:
