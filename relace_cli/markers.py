@@ -64,6 +64,7 @@ _NOUNS = (
     r"attributes|members|helpers?|props|hooks?|state|setup|file|text|paragraphs?|rows?|"
     r"columns?|queries|tasks?|steps?|jobs?|dependencies|deps|modules?|blocks?|stuff"
 )
+_NOUN = re.compile(_NOUNS)
 _TAIL = (
     r"(?:\s+(?:here|unchanged|as\s+before|as\s+is|omitted|"
     r"remains?(?:\s+(?:unchanged|the\s+same))?|stays?(?:\s+the\s+same)?|(?:is|are)\s+unchanged))?"
@@ -160,7 +161,18 @@ def _ellipsis_marker(text: str) -> bool:
         return True
     if len(words) > 8:
         return False
+    if not starts:
+        # a trailing ellipsis ends many ordinary comments (`# retry a few more times...`,
+        # `## Read more...`): then every word must be one of elision
+        return all(w in MARKER_WORDS or w in _FILLER or w.isdigit() or _NOUN.fullmatch(w)
+                   for w in words)
     return any(w in MARKER_WORDS or w.isdigit() for w in words)
+
+
+_FILLER = frozenset(
+    "of the and as is are here all any with plus a an to for in this that so on stays stay "
+    "remains remain unchanged same".split()
+)
 
 
 def _lines(text: str) -> list[str]:
