@@ -44,6 +44,7 @@ def check(
     found = 0
     for path in walk.expand(paths or ["."]):
         for line, marker in scan_file(path, new_only=new_only):
+            output.exit_on_broken_pipe(errors.CHANGED)  # found, even if nobody reads it
             output.out(f"{path}:{line}: {marker}\n")
             found += 1
     if found:

@@ -41,24 +41,37 @@ def boundary(fn: F) -> F:
             output.error(str(exc))
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:
-            output.error("interrupted; nothing was written")
+            output.error(f"interrupted; {_written()}")
             # Exit now: worker threads still waiting on the network would hold the process
             # for up to the read timeout. Writes are atomic, so there is nothing to clean up.
-            sys.stdout.flush() if not sys.stdout.closed else None
+            sys.stdout.flush() if sys.stdout is not None and not sys.stdout.closed else None
             os._exit(errors.INTERRUPTED)
         except BrokenPipeError:
             _silence_stdout()
-            raise typer.Exit(errors.OK) from None
+            raise typer.Exit(output.pipe_exit) from None
+        except OSError as exc:  # the environment, not a bug: stdout full or closed, ...
+            if State.debug:
+                traceback.print_exc()
+            where = f" ({exc.filename})" if exc.filename else ""
+            output.error(f"{exc.strerror or exc}{where}; {_written()}")
+            raise typer.Exit(errors.USAGE) from None
         except Exception as exc:  # a bug: say so in one line unless --debug
             if State.debug:
                 raise
             output.error(
                 f"internal error: {type(exc).__name__}: {exc} "
-                "(nothing was written; rerun with --debug for the traceback and report it)"
+                f"({_written()}; rerun with --debug for the traceback and report it)"
             )
             raise typer.Exit(70) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def _written() -> str:
+    if not output.written:
+        return "nothing was written"
+    return f"{', '.join(output.written)} was written" if len(output.written) == 1 \
+        else f"written: {', '.join(output.written)}"
 
 
 def _silence_stdout() -> None:

@@ -58,6 +58,24 @@ def use_color(stream: TextIO) -> bool:
         return False
 
 
+# The exit code when the reader of stdout goes away early (`relace check | head -1`): the
+# answer a command has already given by what it printed - 1 once a marker or a change is
+# shown - not 0, so a gate in a pipeline still fails.
+pipe_exit = 0
+
+
+def exit_on_broken_pipe(code: int) -> None:
+    global pipe_exit
+    pipe_exit = code
+
+
+written: list[str] = []  # files written so far (for a truthful message after a late failure)
+
+
+def wrote(path: str) -> None:
+    written.append(path)
+
+
 def info(message: str) -> None:
     """A status line on stderr (suppressed under --json)."""
     if not quiet:
@@ -80,15 +98,23 @@ def _write_err(message: str) -> None:
         pass
 
 
+def _stdout() -> TextIO:
+    if sys.stdout is None:  # started with stdout closed (`>&-`)
+        import errno
+
+        raise OSError(errno.EBADF, "standard output is closed")
+    return sys.stdout
+
+
 def out(text: str, *, flush: bool = True) -> None:
     """Data on stdout, exactly as given."""
-    sys.stdout.write(redact(text))
+    _stdout().write(redact(text))
     if flush:
         sys.stdout.flush()
 
 
 def out_bytes(data: bytes) -> None:
-    sys.stdout.flush()
+    _stdout().flush()
     sys.stdout.buffer.write(data)
     sys.stdout.buffer.flush()
 
