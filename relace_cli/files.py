@@ -55,8 +55,10 @@ class Source:
         return "<stdin>" if self.path == STDIN else self.path
 
 
-def decode(raw: bytes, *, path: str = STDIN, encoding: str | None = None) -> tuple[str, str, bytes]:
-    """Return (text with original newlines, encoding, bom) or raise InputError."""
+def decode(raw: bytes, *, path: str = STDIN, encoding: str | None = None,
+           advise: bool = True) -> tuple[str, str, bytes]:
+    """Return (text with original newlines, encoding, bom) or raise InputError. *advise*:
+    the error may suggest `--encoding` (only where that option applies to this input)."""
     bom = b""
     enc = encoding
     if enc is None:
@@ -84,7 +86,8 @@ def decode(raw: bytes, *, path: str = STDIN, encoding: str | None = None) -> tup
             raise InputError(
                 f"{_name(path)} looks binary (it contains NUL bytes)",
                 hint="if it is UTF-16 or UTF-32 text without a BOM, pass --encoding utf-16-le "
-                "(or utf-16-be, utf-32-le, utf-32-be)",
+                "(or utf-16-be, utf-32-le, utf-32-be)" if advise
+                else "if it is UTF-16 or UTF-32 text, save it as UTF-8",
             )
         enc = _declared_encoding(body) or "utf-8"
     try:
@@ -96,7 +99,8 @@ def decode(raw: bytes, *, path: str = STDIN, encoding: str | None = None) -> tup
     except UnicodeDecodeError as exc:
         raise InputError(
             f"{_name(path)} is not valid {enc} (byte {exc.start + len(bom)})",
-            hint="if it is text in another encoding, pass --encoding, e.g. --encoding latin-1",
+            hint="if it is text in another encoding, pass --encoding, e.g. --encoding latin-1"
+            if advise else "save it as UTF-8 (or declare its encoding in a coding: line)",
         ) from None
     if "\x00" in text[:_SNIFF]:
         raise InputError(
@@ -154,7 +158,8 @@ def _name(path: str) -> str:
     return "<stdin>" if path == STDIN else path
 
 
-def read_source(path: str, *, encoding: str | None = None, stdin: bytes | None = None) -> Source:
+def read_source(path: str, *, encoding: str | None = None, stdin: bytes | None = None,
+                advise: bool = True) -> Source:
     """Read *path* (or stdin when path is "-") as a Source; raise InputError on anything odd."""
     if path == STDIN:
         raw = stdin if stdin is not None else sys.stdin.buffer.read()
@@ -176,7 +181,7 @@ def read_source(path: str, *, encoding: str | None = None, stdin: bytes | None =
         except OSError as exc:
             raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
         mode = stat.S_IMODE(st.st_mode)
-    text, enc, bom = decode(raw, path=path, encoding=encoding)
+    text, enc, bom = decode(raw, path=path, encoding=encoding, advise=advise)
     return Source(
         path=path,
         text=to_lf(text),
@@ -215,14 +220,27 @@ def encode(src: Source, merged: str) -> bytes:
         body = merged if nl == "\n" else merged.replace("\n", nl)
     else:
         body = _restore_endings(original, merged, nl)
+    codec = _redeclared(src, original, merged) or src.encoding
     try:
-        return src.bom + body.encode(src.encoding)
+        return src.bom + body.encode(codec)
     except UnicodeEncodeError as exc:
         bad = exc.object[exc.start : exc.end]
         raise InputError(
-            f"the merged text has characters {bad!r} that {src.encoding} cannot encode",
+            f"the merged text has characters {bad!r} that {codec} cannot encode",
             hint="the file was left untouched",
         ) from None
+
+
+def _redeclared(src: Source, original: str, merged: str) -> str | None:
+    """The encoding a changed declaration asks for (`# -*- coding: latin-1 -*-` rewritten as
+    `coding: utf-8`): the file is written in it, so that the declaration stays true."""
+    if src.bom or not original:
+        return None
+    before = _declared_encoding(original[:1024].encode("ascii", "replace"))
+    after = _declared_encoding(merged[:1024].encode("ascii", "replace"))
+    if before is None or after is None or before == after or src.encoding != before:
+        return None
+    return after
 
 
 def _uniform(text: str, nl: str) -> bool:
@@ -234,6 +252,9 @@ def _uniform(text: str, nl: str) -> bool:
     return "\n" not in text
 
 
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+
+
 def _restore_endings(original: str, merged: str, nl: str) -> str:
     """Re-attach line endings to *merged* lines, for a file whose endings are mixed.
 
@@ -242,7 +263,8 @@ def _restore_endings(original: str, merged: str, nl: str) -> str:
     """
     import difflib
 
-    orig_lines = original.splitlines(keepends=True)
+    # (not str.splitlines: a form feed or U+2028 inside a line is no line break here)
+    orig_lines = _LINE.findall(original)
     endings = [line[len(line.rstrip("\r\n")) :] or nl for line in orig_lines]
     new_lines = merged.split("\n")
     trailing = merged.endswith("\n")

@@ -156,6 +156,8 @@ def apply(
     outcome = run(req, resolved, stdin=stdin, notify=output.info)
     for note in outcome.notes:
         output.info(f"note: {note}")
+    if check and outcome.changed:
+        output.exit_on_broken_pipe(errors.CHANGED)  # `--check --diff | head`: still 1
     written = False
     if writes and outcome.changed:
         _write(outcome)
@@ -204,9 +206,9 @@ def read_snippet(file: str, snippet: str | None, edit: str | None) -> str:
             raise InputError(
                 "no snippet given", hint="pass a SNIPPET file, -e TEXT, or pipe it on stdin"
             )
-        text, _enc, _bom = decode(read_stdin_bytes(), path="-")
+        text, _enc, _bom = decode(read_stdin_bytes(), path="-", advise=False)
         return text
-    return read_source(snippet).text
+    return read_source(snippet, advise=False).text  # (--encoding is FILE's, not the snippet's)
 
 
 def _write(outcome: Outcome) -> None:
@@ -215,7 +217,13 @@ def _write(outcome: Outcome) -> None:
 
     src = outcome.source
     links = hard_link_count(src.path)
-    backup.safe_write(src.path, src.raw if src.exists else None, outcome.data, mode=src.mode)
+    try:
+        backup.safe_write(src.path, src.raw if src.exists else None, outcome.data, mode=src.mode)
+    except OSError as exc:  # a full disk, a quota, a vanished directory: the file is intact
+        raise InputError(
+            f"cannot write {src.display}: {exc.strerror or exc}; the file is unchanged"
+        ) from None
+    output.wrote(src.display)
     if links > 1:
         output.warn(f"note: {src.path} had {links} hard links; the others keep the old content")
 

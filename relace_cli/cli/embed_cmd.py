@@ -97,7 +97,7 @@ def _inputs(paths: list[str], texts: list[str], lines: bool) -> tuple[Iterator, 
             raise InputError("nothing to embed", hint="pass PATHs, --text TEXT, or pipe stdin")
         from relace_cli.files import decode
 
-        data, _enc, _bom = decode(read_stdin_bytes(), path="-")
+        data, _enc, _bom = decode(read_stdin_bytes(), path="-", advise=False)
         if lines:
             return _counter(), (line for line in data.splitlines() if line.strip())
         if not data.strip():
@@ -137,7 +137,7 @@ def _texts(paths: list[str], texts: list[str]) -> Iterator[str]:
     from relace_cli.files import read_source
 
     for path in paths:
-        src = read_source(path)
+        src = read_source(path, advise=False)  # (embed has no --encoding)
         if not src.text.strip():
             raise InputError(f"{path} is empty: nothing to embed")
         yield src.text
