@@ -553,6 +553,7 @@ _OPENER_WORDS = frozenset("else try finally except begin do then".split())
 
 
 def _extendable(key: str) -> bool:
-    """Blank or distinctive lines; `}` or `end` could close some other block."""
-    return not key or not is_trivial(key)
+    """Blank or distinctive lines, and Markdown code fences (next to a matched line, a fence
+    is that block's own); `}` or `end` could close some other block."""
+    return not key or not is_trivial(key) or key.startswith(("```", "~~~"))
 

@@ -96,6 +96,12 @@ def merge_text(original: str, snippet: str, language: str | None) -> tuple[str, 
             raise Refuse(reason)
     if not al.match and not al.def_anchors and not (
             mode == "markers" and _appends(snip, orig, lang)):
+        repeated = [(k, len(al.pos[k])) for k in snip.keys
+                    if k in al.pos and len(al.pos[k]) > 1 and distinctive(k)]
+        if repeated:
+            k, n = repeated[0]
+            raise Refuse(f"anchor `{k[:50]}` appears {n} times in the original, and no line "
+                         "of the snippet appears once")
         raise Refuse("no line of the snippet matches the original")
     if mode == "fragment":
         _check_open_ends(al)
