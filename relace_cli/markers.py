@@ -11,7 +11,10 @@ A *marker* is a line that is only a comment saying that code was left out. The r
       8 words) that is empty or uses an elision word: existing, rest, same, unchanged,
       remaining, keep, other, previous, more, omitted, code, lines, ... -
       `// ...`, `# ... rest of code ...`, `<!-- ... existing sections ... -->`,
-      `// ... 20 more lines`, `/* ... */`; but not `// Loading...` or `# TODO: fix this...`;
+      `// ... 20 more lines`, `/* ... */`; when the ellipsis only ends the phrase, every word
+      must be such a word, a code noun or a filler (`// rest of code...`, `# other
+      methods...`), so `// Loading...`, `# retry a few more times...` or
+      `# TODO: handle other cases...` are ordinary comments;
    b. or, without an ellipsis, an unmistakable elision phrase: "rest of (the) X",
       "existing/unchanged/omitted/remaining X" with X a code noun (code, methods, imports, ...)
       optionally followed by "here", "unchanged", "as before"; "X unchanged" /
