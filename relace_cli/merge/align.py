@@ -210,8 +210,8 @@ class Aligner:
 
     def key_in_place(self, s: int, o: int) -> bool:
         """A bare mapping key (`with:`, `env:`) says little by itself: in data files it
-        anchors only when the lines around it do not contradict it - a different line right
-        above it and right below it mean another mapping's key of the same name."""
+        anchors only when the line above it (its parent or sibling) agrees, or is a marker -
+        a different line above it means another mapping's key of the same name."""
         if self.sb.lang not in _DATA or _BARE_KEY.match(self.s.keys[s]) is None:
             return True
         skeys, okeys, skinds = self.s.keys, self.o.keys, self.s.kinds
@@ -223,11 +223,7 @@ class Aligner:
             return i if 0 <= i < len(keys) else None
 
         ps, po = near(skeys, s, -1), near(okeys, o, -1)
-        if ps is None or skinds[ps] != CODE or (po is not None and skeys[ps] == okeys[po]):
-            return True
-        ns, no = near(skeys, s, 1), near(okeys, o, 1)
-        return ns is not None and no is not None and skinds[ns] == CODE \
-            and skeys[ns] == okeys[no]
+        return ps is None or skinds[ps] != CODE or (po is not None and skeys[ps] == okeys[po])
 
     def _heaviest(self, cands: list[tuple[int, int]]) -> list[tuple[int, int]]:
         """Increasing chain of greatest weight; a header weighs by the block it brings along."""
@@ -416,7 +412,9 @@ class Aligner:
         at_start = s0 == 0 and o0 == 0  # both texts start here: `{` is the same `{`
         while s < s1 and o < o1 and skinds[s] == CODE and (
                 _extendable(skeys[s]) or (skeys[s] == okeys[o] and (
-                    _opener_word(skeys[s]) or (at_start and not is_closer(skeys[s]))))):
+                    (_opener_word(skeys[s]) and self._elided_inside(s))
+                    or (self._marker_next(s) and not is_closer(skeys[s]))
+                    or (at_start and skeys[s] in _OPEN_BRACKETS)))):
             if skeys[s] == okeys[o]:
                 if skeys[s][:1] in _ATTACHED_FIRST and not self.decorates_alike(s, o):
                     break
@@ -430,12 +428,12 @@ class Aligner:
             o += 1
         lo_s, lo_o = s, o
         s, o = s1 - 1, o1 - 1
-        # both texts end here: a common last line such as `return {}` is the same line (but
-        # not a closer: `}` at the end of both may close different blocks)
+        # both texts end here: a common last statement such as `return {}` is the same line
+        # (not a closer, a bare word or punctuation: `}`, `EOF`, `...` may end other blocks)
         at_end = s1 == len(skeys) and o1 == len(okeys)
         while s >= lo_s and o >= lo_o and skinds[s] == CODE and (
                 _extendable(skeys[s])
-                or (at_end and skeys[s] == okeys[o] and not is_closer(skeys[s]))):
+                or (at_end and skeys[s] == okeys[o] and _statement(skeys[s]))):
             if skeys[s] == okeys[o]:
                 if skeys[s][:1] in _ATTACHED_FIRST and not self.decorates_alike(s, o):
                     break
@@ -469,6 +467,27 @@ class Aligner:
                 self._context([(n - q, range(lo_o, lo_o + n - q)) for q in range(1, n)
                                if lo_o + n - q - 1 <= o], chunk, front=False)
 
+    def _marker_next(self, s: int) -> bool:
+        """Is the next non-blank snippet line after *s* a written marker? (`anchor / --- /
+        <!-- ... -->`: the line between is the original's next line, not a new one)"""
+        keys, kinds = self.s.keys, self.s.kinds
+        j = s + 1
+        while j < len(keys) and not keys[j] and kinds[j] == CODE:
+            j += 1
+        return j < len(keys) and kinds[j] == HARD
+
+    def _elided_inside(self, s: int) -> bool:
+        """Does a written marker elide part of the block opened on snippet line *s* (the lines
+        below it that are deeper)? Then the snippet shows that block in part: the original's."""
+        keys, kinds, lines = self.s.keys, self.s.kinds, self.s.lines
+        ind = indent_of(lines[s])
+        for j in range(s + 1, len(keys)):
+            if kinds[j] == HARD:
+                return indent_of(lines[j]) > ind or keys[s] == "{"
+            if keys[j] and indent_of(lines[j]) <= ind:
+                return False
+        return False
+
     def _clause_edit(self, s: int, o: int) -> bool:
         """`except (A, B):` written where the original has `except A:`, right above the same
         (matched) body: the clause's header was edited, not a second clause added."""
@@ -476,9 +495,15 @@ class Aligner:
         if not a or not b or s + 1 >= len(self.s.keys) or o + 1 >= len(self.o.keys):
             return False
         word = a.split(None, 1)[0].rstrip(":")
-        return word in _CLAUSES and b.split(None, 1)[0].rstrip(":") == word \
-            and a[-1] == b[-1] and indent_of(self.s.lines[s]) - indent_of(self.s.lines[s + 1]) \
-            == indent_of(self.o.lines[o]) - indent_of(self.o.lines[o + 1])
+        if word not in _CLAUSES or b.split(None, 1)[0].rstrip(":") != word or a[-1] != b[-1]:
+            return False
+        # the body below is deeper in both, and the new header keeps the old one's condition
+        # (`except A:` -> `except (A, B):`); `elif x:` -> `elif y:` may be a new branch
+        sl, ol = self.s.lines, self.o.lines
+        if indent_of(sl[s + 1]) <= indent_of(sl[s]) or indent_of(ol[o + 1]) <= indent_of(ol[o]):
+            return False
+        old = b[len(word):].strip(" :{}()").strip()
+        return bool(old) and old in a[len(word):]
 
     def _context(self, options: list[tuple[int, range]], chunk: range, front: bool) -> None:
         """Match the context lines of *chunk* - its first (front) or last p lines - to the
@@ -550,6 +575,15 @@ def _opener_word(key: str) -> bool:
 _BARE_KEY = re.compile(r"^[\w.-]+:$")
 _CLAUSES = frozenset("except elif rescue when catch".split())
 _OPENER_WORDS = frozenset("else try finally except begin do then".split())
+
+
+def _statement(key: str) -> bool:
+    return not is_closer(key) and _BARE_WORD.fullmatch(key) is None \
+        and any(c.isalnum() for c in key)
+
+
+_BARE_WORD = re.compile(r"[\w.-]+:?")
+_OPEN_BRACKETS = frozenset(("{", "[", "("))
 
 
 def _extendable(key: str) -> bool:

@@ -61,8 +61,14 @@ def definition(key: str, lang: str) -> tuple[str, str] | None:
             name = m.group(1)
         if name in _NOT_NAMES:
             return None
+        accessor = _ACCESSOR.match(key)
+        if accessor:  # `get x()` and `set x(v)` are two definitions of one name
+            kind = accessor.group(1)
         return kind, name
     return None
+
+
+_ACCESSOR = re.compile(r"^(?:(?:public|private|protected|static|override)\s+)*(get|set)\s+\w")
 
 
 def _param_types(key: str, lang: str) -> list[str] | None:

@@ -14,10 +14,8 @@ from relace_cli.merge.guards import (
     distinctive,
     duplicate_key,
     duplicated,
-    edited,
     leftover_marker,
     repeated_context,
-    similar,
 )
 from relace_cli.merge.imports import rewrite_header
 from relace_cli.merge.text import (
@@ -29,7 +27,6 @@ from relace_cli.merge.text import (
     guess_language,
     indent_of,
     is_closer,
-    is_comment,
     split,
 )
 
@@ -60,6 +57,9 @@ def merge_text(original: str, snippet: str, language: str | None) -> tuple[str, 
         orig = Doc(olines, ofinal)
     orig_keys = set(orig.keys)
     bodies = _classify(snip, orig_keys, lang)
+    if lang == "yaml" and snip.keys.count("---") > orig.keys.count("---"):
+        raise Refuse("the snippet starts a YAML document (`---`) the original does not have; "
+                     "unclear which lines belong to it")
     removals = find_removals(snip, orig, lang, bodies, orig_keys)
     has_markers = HARD in snip.kinds  # (else every line is code, and some is not blank)
     # every non-blank line a marker (marker lines are never blank; no SOFT line yet)
@@ -94,8 +94,7 @@ def merge_text(original: str, snippet: str, language: str | None) -> tuple[str, 
         reason = anchor_definitions(al, lang)
         if reason:
             raise Refuse(reason)
-    if not al.match and not al.def_anchors and not (
-            mode == "markers" and _appends(snip, orig, lang)):
+    if not al.match and not al.def_anchors:
         repeated = [(k, len(al.pos[k])) for k in snip.keys
                     if k in al.pos and len(al.pos[k]) > 1 and distinctive(k)]
         if repeated:
@@ -214,39 +213,6 @@ def _tail_header(doc: Doc, last: int) -> int | None:
     return None
 
 
-def _appends(snip: Doc, orig: Doc, lang: str) -> bool:
-    """One marker, first, then new top-level code that no line of the original matches:
-    "everything there is, then this" - an addition at the end of the file. Only when both the
-    new code and the original's last line sit at the top level (an indented line would join
-    the last function; a method would land after its class's closing brace), and no new
-    definition takes a name the original already defines."""
-    kinds, keys, lines = snip.kinds, snip.keys, snip.lines
-    first = next(i for i, k in enumerate(keys) if k)
-    if kinds[first] != HARD or kinds.count(HARD) != 1 or SOFT in kinds:
-        return False
-    code = [i for i in range(first + 1, len(keys)) if keys[i]]
-    if not code or indent_of(lines[code[0]]) != 0 or is_comment(keys[code[0]], lang):
-        return False
-    last = next(i for i in range(len(orig.keys) - 1, -1, -1) if orig.keys[i])
-    if indent_of(orig.lines[last]) != 0:
-        return False
-    try:  # `- Initial release on PyPI.` after `- Initial release.`: an edit, maybe
-        if similar(keys[code[0]], orig.keys[last]) or edited(keys[code[0]], orig.keys[last]):
-            return False
-    except Ambiguous:
-        return False
-    names = set()
-    for k in orig.keys:
-        got = definition(k, lang) if k else None
-        if got is not None:
-            names.add(got[1])
-    for i in code:
-        got = definition(keys[i], lang)
-        if got is not None and got[1] in names:
-            return False
-    return True
-
-
 def _check_open_ends(al: Aligner) -> None:
     """A fragment whose function ends inside a nested block (`with ...:` / `    f.write(x)`)
     does not show where the function ends: when the original's function goes on past the
@@ -346,7 +312,15 @@ def _guards(out, snip: Doc, orig: Doc, mode: str, ob: Blocks, al: Aligner,
                     f"the snippet {where} without a marker but would delete lines "
                     f"{o0 + 1}-{o1} (`{lost[0][:50]}`...); add a marker to keep them"
                 )
-    # 2. a large share of the original lost without trace
+    # 2. anchors out of order (a moved line): deleting by context is no longer reliable
+    if al.dropped and mode == "markers":
+        for o0, o1, _added in out.deleted:
+            gone = [k for k in orig.keys[o0:o1] if k and k not in snip_keys]
+            if gone:
+                s, _o = al.dropped[0]
+                raise Refuse(f"anchor `{snip.keys[s][:50]}` is out of order (a moved line?), and "
+                             f"the merge would delete `{gone[0][:40]}`")
+    # 3. a large share of the original lost without trace
     lost_total = 0
     for o0, o1, added in out.deleted:
         lost = 0
@@ -382,11 +356,6 @@ def _guards(out, snip: Doc, orig: Doc, mode: str, ob: Blocks, al: Aligner,
     inserted = {k for k in map(str.strip, new_lines) if k in orig_keys and distinctive(k)}
     if inserted and any(k[0] in "@#[" for k in inserted):
         inserted -= _decorating_new_code(out, ob.lang, {snip.keys[s] for s, _o in al.dropped})
-    if inserted and al.dropped and mode == "markers":
-        # a line left out of the anchor chain inside a block the snippet adds (`self.total = 0`
-        # in a new `def reset`) is new code that happens to repeat an existing line - one
-        # that a written marker keeps (a bare fragment may as well have moved it)
-        inserted -= {snip.keys[s] for s, _o in al.dropped if _in_new_block(s, snip, al)}
     if inserted:
         orig_count: dict[str, int] = {}
         for k in orig.keys:
@@ -401,27 +370,15 @@ def _guards(out, snip: Doc, orig: Doc, mode: str, ob: Blocks, al: Aligner,
             raise Refuse(reason)
 
 
-def _in_new_block(s: int, snip: Doc, al: Aligner) -> bool:
-    """Is snippet line *s* inside a block whose header the original does not have?"""
-    lines, keys, kinds = snip.lines, snip.keys, snip.kinds
-    ind = indent_of(lines[s])
-    for h in range(s - 1, -1, -1):
-        if not keys[h] or kinds[h] != CODE:
-            continue
-        if indent_of(lines[h]) < ind:
-            got = al.sb.end(h)
-            return h not in al.match and keys[h] not in al.pos and got is not None \
-                and got[0] >= s
-    return False
-
-
 def _check_ellipsis_body(out) -> None:  # noqa: ANN001
-    """Python: an existing definition whose body the merge would make a bare `...` - valid
-    code, but far more often a model's way to say "unchanged" than a real stub."""
+    """Python: a body the merge would make a bare `...` - valid code, but far more often a
+    model's way to say "unchanged" than a real stub: refused for an existing definition, and
+    for a new one in a file that has no `...` stubs of its own."""
     lines, source = out.lines, out.source
+    stubs = any(source[i] >= 0 and lines[i].strip() == "..." for i in range(len(lines)))
     for i in range(1, len(lines)):
-        if source[i] < 0 and lines[i].strip() == "..." and source[i - 1] >= 0 \
-                and lines[i - 1].rstrip().endswith(":"):
+        if source[i] < 0 and lines[i].strip() == "..." and lines[i - 1].rstrip().endswith(":") \
+                and (source[i - 1] >= 0 or not stubs):
             raise Refuse(f"the body of `{lines[i - 1].strip()[:50]}` would become a bare `...`, "
                          "which may mean 'unchanged'; use a marker comment instead")
 

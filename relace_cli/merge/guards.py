@@ -7,6 +7,7 @@ import re
 from relace_cli.markers import OPENERS, is_marker
 from relace_cli.merge.text import indent_of, is_trivial
 
+_FALLBACK = re.compile(r"^(?i:else|default)\s+\S")
 _RETURN = re.compile(r"^(?:return|yield|raise|throw)\b")
 _DEF = re.compile(
     r"^(?:export\s+)?(?:default\s+)?(?:pub(?:\([\w:]+\))?\s+)?(?:async\s+)?(?:static\s+)?"
@@ -45,6 +46,8 @@ def slot_key(key: str) -> str | None:
         return None
     if _RETURN.match(key):
         return "return"
+    if _FALLBACK.match(key):  # `else 'C'` / `else 'D'` (SQL CASE, one-line branches)
+        return "clause:" + key.split(None, 1)[0].lower()
     m = _DEF.match(key) or _METHOD.match(key)
     if m:
         name = m.group(1)
@@ -138,6 +141,9 @@ def repeated_context(lines: list[str], source: list[int], snippet_keys: list[str
             b += 1
         head = a >= 0 and lines[a].strip() in run[:10]  # (else no prefix can repeat it)
         tail = b < n and lines[b].strip() in run[-10:]
+        near = _near_repeat(run, lines, i, j, snippet_keys, source)
+        if near:
+            return near
         if run and (head or tail):
             above = [k for k in (x.strip() for x in lines[max(0, i - 40):i]) if k]
             below = [k for k in (x.strip() for x in lines[j:j + 40]) if k]
@@ -181,6 +187,26 @@ def duplicate_key(lines: list[str], source: list[int]) -> str | None:
 
 
 _YAML_KEY = re.compile(r"""^( *)(?:- )?["']?([\w.$/-]+)["']?:(?:\s|$)""")
+
+
+def _near_repeat(run: list[str], lines: list[str], i: int, j: int,
+                 snippet_keys: list[str], source: list[int]) -> str | None:
+    """The first (last) two or more new lines repeat, in order, lines found a few lines above
+    (below) them that the original has more than once and the snippet shows once: context a
+    line apart from where the snippet found it (`Lock() / defer Unlock()` twice)."""
+    if len(run) < 2:
+        return None
+    above = [k for k in (x.strip() for x in lines[max(0, i - 15):i]) if k][-5:]
+    below = [k for k in (x.strip() for x in lines[j:j + 15]) if k][:5]
+    for seq, near, where in ((run[:2], above, "after"), (run[-2:], below, "before")):
+        if not _shows(near, seq) or not all(distinctive(k) for k in seq) \
+                or _shows(snippet_keys, seq + seq):
+            continue
+        kept = [x.strip() for x, src in zip(lines, source, strict=True) if src >= 0]
+        if all(kept.count(k) >= 2 for k in seq):
+            return f"lines from `{_short(seq[0])}` would be repeated a few lines {where} " \
+                   "themselves (context shown once but found more than once in the original?)"
+    return None
 
 
 def _shows(keys: list[str], seq: list[str]) -> bool:

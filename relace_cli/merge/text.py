@@ -23,7 +23,7 @@ PYTHONIC = frozenset("py pyi pyw".split())
 
 _TRIVIAL_WORDS = frozenset(
     "end else elif fi done esac then do begin endif endfor endwhile try finally except pass "
-    "break continue return default otherwise in".split()
+    "break continue return default otherwise in eof eot".split()  # (heredoc terminators)
 )
 _TRIM = ";:,{}() "
 _ALNUM_SEARCH = re.compile(r"[^\W_]").search  # a letter or digit, as str.isalnum
