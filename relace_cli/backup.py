@@ -4,8 +4,10 @@ Layout of the state dir (``RELACE_STATE_DIR`` or the platform's user state dir),
 ``index.json`` (entries, oldest first, replaced atomically), ``backups/<id>.bak`` (the old
 bytes, 0600) and ``lock`` (an fcntl lock serialising every change between processes). The
 history is bounded (:data:`MAX_ENTRIES` writes, :data:`MAX_BYTES` in total; oldest pruned).
-A missing or corrupt index reads as an empty history; a state dir we cannot write to refuses
-the edit, because writing without a backup could lose data.
+A missing index reads as an empty history; a damaged one is moved aside (never deleted, and
+the caller is told where) and also reads as empty. A state dir we cannot write to refuses the
+edit, because writing without a backup could lose data. Nothing here is ever overwritten:
+copies kept aside (a damaged index, the content a forced undo replaces) get unique names.
 """
 
 from __future__ import annotations
@@ -18,8 +20,8 @@ import os
 import secrets
 import stat
 import time
-from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -32,7 +34,10 @@ MAX_ENTRIES = 50
 MAX_BYTES = 100 * 1024 * 1024
 INDEX = "index.json"
 BLOBS = "backups"
+ASIDE = "replaced-by-undo"
 _FIELDS = ("id", "path", "time", "old_sha256", "new_sha256", "size")
+
+Notice = Callable[[str], None]  # how backup tells the CLI something it should show (stderr)
 
 
 @dataclass(frozen=True)
@@ -43,7 +48,9 @@ class Entry:
     old_sha256: str
     new_sha256: str
     size: int  # bytes of the old content
+    created: bool = False  # the file did not exist before: undoing the write deletes it
     kept: str | None = None  # undo --force: where the replaced content was saved
+    removed: bool = False  # undo of a created file: it was deleted (False: already gone)
 
 
 def state_dir() -> Path:
@@ -106,18 +113,17 @@ def _locked(directory: Path, path: str | None) -> Iterator[None]:
         os.close(fd)  # closing releases the lock
 
 
-def _load(directory: Path) -> list[dict[str, Any]]:
-    """The index entries, oldest first; anything unreadable reads as an empty history."""
+def _read(directory: Path) -> list[dict[str, Any]] | None:
+    """The index entries, oldest first ([] without an index); None if the index is damaged."""
     try:
         data = json.loads((directory / INDEX).read_text(encoding="utf-8"))
     except FileNotFoundError:
         return []
     except (OSError, ValueError):
-        _set_aside(directory)
-        return []
+        return None
     items = data.get("entries") if isinstance(data, dict) else None
     if not isinstance(items, list):
-        return []
+        return None
     good = []
     for item in items:
         if (isinstance(item, dict) and all(isinstance(item.get(k), str) for k in _FIELDS[:5])
@@ -126,11 +132,44 @@ def _load(directory: Path) -> list[dict[str, Any]]:
     return good
 
 
-def _set_aside(directory: Path) -> None:
-    """Keep a damaged index for inspection instead of overwriting it."""
+def _load(directory: Path, notice: Notice | None = None) -> list[dict[str, Any]]:
+    """The index entries, oldest first; a damaged index is moved aside and reads as empty.
+
+    Call with the state dir locked, so that what is moved aside is what was read (and not
+    an index another process has just rewritten).
+    """
+    items = _read(directory)
+    if items is not None:
+        return items
+    aside = _set_aside(directory)
+    if notice is not None:
+        index, blobs = directory / INDEX, directory / BLOBS
+        if aside is not None:
+            notice(f"warning: the backup index {index} was damaged; moved it to {aside} "
+                   f"(the backups themselves are kept in {blobs})")
+        else:
+            notice(f"warning: the backup index {index} is damaged and could not be moved "
+                   f"aside; reading it as an empty history (the backups are kept in {blobs})")
+    return []
+
+
+def _set_aside(directory: Path) -> Path | None:
+    """Keep a damaged index for inspection instead of overwriting it; returns where it went.
+
+    Never replaces an earlier damaged copy (the state dir is locked, so checking first is
+    enough: only relace moves files there).
+    """
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    with contextlib.suppress(OSError):
-        os.replace(directory / INDEX, directory / f"{INDEX}.damaged-{stamp}")
+    for n in range(1, 1000):
+        target = directory / (f"{INDEX}.damaged-{stamp}" + (f"-{n}" if n > 1 else ""))
+        if os.path.lexists(target):
+            continue
+        try:
+            os.replace(directory / INDEX, target)
+        except OSError:
+            return None
+        return target
+    return None
 
 
 def _save(directory: Path, items: list[dict[str, Any]]) -> None:
@@ -139,7 +178,7 @@ def _save(directory: Path, items: list[dict[str, Any]]) -> None:
 
 
 def _entry(item: dict[str, Any]) -> Entry:
-    return Entry(**{k: item[k] for k in _FIELDS})
+    return Entry(**{k: item[k] for k in _FIELDS}, created=item.get("created") is True)
 
 
 def _prune(directory: Path, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -187,7 +226,7 @@ def record(path: str, old: bytes, new: bytes) -> Entry:
     now = datetime.now().astimezone()
     entry_id = f"{now:%Y%m%dT%H%M%S%f}-{secrets.token_hex(3)}"
     entry = Entry(id=entry_id, path=real, time=now.isoformat(timespec="seconds"),
-                  old_sha256=_sha(old), new_sha256=_sha(new), size=len(old))
+                  old_sha256=_sha(old), new_sha256=_sha(new), size=len(old), created=created)
     blob = f"{entry_id}.bak"
     try:
         mode = stat.S_IMODE(os.stat(real).st_mode)
@@ -201,7 +240,8 @@ def record(path: str, old: bytes, new: bytes) -> Entry:
                 fh.flush()
                 os.fsync(fh.fileno())
             items = _load(directory)
-            items.append({**asdict(entry), "blob": blob, "created": created, "mode": mode})
+            items.append({**{k: getattr(entry, k) for k in _FIELDS}, "blob": blob,
+                          "created": created, "mode": mode})
             _save(directory, _prune(directory, items))
         except OSError as exc:
             with contextlib.suppress(OSError):
@@ -210,10 +250,23 @@ def record(path: str, old: bytes, new: bytes) -> Entry:
     return entry
 
 
-def history(path: str | None = None) -> list[Entry]:
-    """Recorded writes, newest first (only those of *path* when given)."""
+def history(path: str | None = None, *, notice: Notice | None = None) -> list[Entry]:
+    """Recorded writes, newest first (only those of *path* when given).
+
+    A damaged index is moved aside (under the lock) and *notice* is told where.
+    """
     real = _real(path) if path is not None else None
-    items = _load(state_dir())
+    directory = state_dir()
+    items = _read(directory)
+    if items is None:
+        try:
+            with _locked(directory, None):
+                items = _load(directory, notice)
+        except InputError:  # cannot even lock: leave the index where it is
+            if notice is not None:
+                notice(f"warning: the backup index {directory / INDEX} is damaged; "
+                       "reading it as an empty history")
+            items = []
     return [_entry(item) for item in reversed(items) if real is None or item["path"] == real]
 
 
@@ -221,10 +274,13 @@ def _when(entry: Entry) -> str:
     return entry.time[:16].replace("T", " ")
 
 
-def undo(path: str | None = None, *, force: bool = False) -> Entry:
+def undo(path: str | None = None, *, force: bool = False,
+         notice: Notice | None = None) -> Entry:
     """Restore the newest recorded write (of *path* when given) and forget it.
 
     Refuses (InputError) when the file changed since relace wrote it, unless *force*.
+    The returned entry says where a forced undo kept the replaced content (``kept``) and,
+    for a file relace had created, whether it was deleted now (``removed``).
     """
     directory = state_dir()
     real = _real(path) if path is not None else None
@@ -232,7 +288,7 @@ def undo(path: str | None = None, *, force: bool = False) -> Entry:
     if not (directory / INDEX).exists():
         raise InputError(f"nothing to undo for {shown}")
     with _locked(directory, None):
-        items = _load(directory)
+        items = _load(directory, notice)
         pick = next((i for i in range(len(items) - 1, -1, -1)
                      if real is None or items[i]["path"] == real), None)
         if pick is None:
@@ -258,26 +314,53 @@ def undo(path: str | None = None, *, force: bool = False) -> Entry:
             check_writable(entry.path)  # a read-only file stays as it is, as with apply
         kept = None
         if current is not None and _sha(current) != entry.new_sha256:
-            kept = _keep_aside(directory, entry.path, current)  # --force: never lose edits
+            kept = _keep_aside(directory, entry.path, name, current)  # --force: keep edits
         with file_lock(entry.path):
             _restore(directory, item, name, current is not None)
         del items[pick]
         _save(directory, items)
         with contextlib.suppress(OSError):
             (directory / BLOBS / item["blob"]).unlink()
-    if kept is not None:
-        entry = Entry(**{**asdict(entry), "kept": str(kept)})
-    return entry
+    return replace(entry, kept=None if kept is None else str(kept),
+                   removed=entry.created and current is not None)
 
 
-def _keep_aside(directory: Path, path: str, data: bytes) -> Path:
-    """Save content a forced undo is about to replace; returns where it went."""
-    aside = directory / "replaced-by-undo"
-    aside.mkdir(mode=0o700, exist_ok=True)
+def _keep_aside(directory: Path, path: str, name: str, data: bytes) -> Path:
+    """Save content a forced undo is about to replace; returns where it went.
+
+    Each copy gets a name of its own (time, a short hash of the full path and the content,
+    and a counter if that is taken), created with O_EXCL: two files with the same name, or
+    two undos in the same second, never overwrite an earlier copy.
+    """
+    aside = directory / ASIDE
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    target = aside / f"{stamp}-{Path(path).name}"
-    write_atomic(str(target), data, mode=0o600)
-    return target
+    digest = hashlib.sha256(path.encode("utf-8", "surrogateescape") + b"\0" + data)
+    base = f"{stamp}-{digest.hexdigest()[:8]}"
+    try:
+        aside.mkdir(mode=0o700, exist_ok=True)
+        for n in range(1, 10_000):
+            target = aside / f"{base}{f'-{n}' if n > 1 else ''}-{Path(path).name}"
+            try:
+                fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:
+                continue
+            try:
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(data)
+                    fh.flush()
+                    os.fsync(fh.fileno())
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    target.unlink()
+                raise
+            return target
+        raise FileExistsError(f"no free name for {base}-{Path(path).name}")
+    except OSError as exc:
+        raise InputError(
+            f"cannot save the current content of {name} in {aside} "
+            f"({exc.strerror or exc}); not restoring",
+            hint=f"set {ENV} to a writable directory",
+        ) from None
 
 
 def _restore(directory: Path, item: dict[str, Any], name: str, exists: bool) -> None:

@@ -29,9 +29,11 @@ def undo(
     from relace_cli import backup
 
     if list_:
-        entries = backup.history(file)
+        entries = backup.history(file, notice=output.warn)
         if json_out:
-            output.out_json([e.__dict__ for e in entries])
+            # "removed" describes an undo, not a recorded write: not part of the history.
+            output.out_json([{k: v for k, v in e.__dict__.items() if k != "removed"}
+                             for e in entries])
             return
         if not entries:
             output.info("no backups" + (f" for {file}" if file else ""))
@@ -41,10 +43,16 @@ def undo(
         return
     if json_out:
         raise InputError("--json goes with --list")
-    entry = backup.undo(file, force=force)
+    entry = backup.undo(file, force=force, notice=output.warn)
+    shown = file or entry.path
     if entry.kept:
         output.info(f"the content it replaced was saved to {entry.kept}")
-    output.info(
-        f"restored {file or entry.path} to its content before the apply of "
-        f"{entry.time[:19].replace('T', ' ')}"
-    )
+    if entry.created and entry.removed:
+        output.info(f"removed {shown} (relace had created it)")
+    elif entry.created:  # --force after the file was deleted by hand: nothing left to do
+        output.info(f"{shown} was already gone (relace had created it); its backup is dropped")
+    else:
+        output.info(
+            f"restored {shown} to its content before the apply of "
+            f"{entry.time[:19].replace('T', ' ')}"
+        )
