@@ -259,7 +259,7 @@ def make_client(settings: Settings, *, notify: Notify | None = None, pool_size: 
     from relace_cli import api
 
     return api.Client(
-        settings.api_key,
+        settings.require_key(),  # (never a missing or malformed key on the wire)
         timeout=settings.timeout,
         max_retries=settings.max_retries,
         on_retry=notify,

@@ -72,6 +72,17 @@ def permission_warning(path: Path | None = None) -> str | None:
     return None
 
 
+def normal_name(name: str) -> str:
+    """The setting a name in the file stands for: 'api-key' and 'API_KEY' both mean 'api_key'."""
+    return name.strip().lower().replace("-", "_")
+
+
+def spellings(table: dict[str, Any], key: str) -> list[str]:
+    """Every name in *table* (a profile's keys) that spells the setting *key*, in file order."""
+    return [name for name, value in table.items()
+            if not isinstance(value, dict) and normal_name(name) == key]
+
+
 def section(data: dict[str, Any], profile: str | None) -> dict[str, Any]:
     """The key/value table of *profile* (None: the default profile), without nested tables."""
     table = data.get("profiles", {}).get(profile, {}) if profile else data
@@ -98,7 +109,10 @@ def save(data: dict[str, Any], path: Path | None = None) -> Path:
 
 
 def update(data: dict[str, Any], profile: str | None, key: str, value: Any) -> dict[str, Any]:
-    """A copy of *data* with *key* set (value) or removed (value None) in *profile*."""
+    """A copy of *data* with *key* set (value) or removed (value None) in *profile*.
+
+    Every spelling of *key* in that profile ('api-key', ...) is dropped first, so a set leaves
+    one canonical entry and an unset leaves none that could become active again."""
     out = {k: (dict(v) if isinstance(v, dict) else v) for k, v in data.items()}
     if profile:
         profs = {name: dict(t) for name, t in out.get("profiles", {}).items()}
@@ -116,7 +130,7 @@ def update(data: dict[str, Any], profile: str | None, key: str, value: Any) -> d
 
 
 def _put(table: dict[str, Any], key: str, value: Any) -> None:
-    if value is None:
-        table.pop(key, None)
-    else:
+    for name in spellings(table, key):
+        del table[name]
+    if value is not None:
         table[key] = value

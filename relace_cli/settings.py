@@ -107,7 +107,9 @@ def env_name(key: str) -> str:
 
 def canonical_key(name: str) -> str:
     """'api-key' -> 'api_key'; ConfigError listing the valid keys for anything unknown."""
-    key = name.strip().lower().replace("-", "_")
+    from relace_cli.config_file import normal_name
+
+    key = normal_name(name)
     if key not in KEYS:
         raise ConfigError(f"unknown config key {name!r}", hint="valid keys: " + ", ".join(KEYS))
     return key
@@ -142,11 +144,22 @@ class Settings:
     profile: str | None = None
     sources: Mapping[str, str] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
+    # Why api_key cannot be used (spaces, control or non-ASCII characters), or None. Such a key
+    # is kept in api_key, so "a key is configured" still holds, but only a command that needs
+    # the key fails on it, in require_key(): a local merge must not.
+    key_error: str | None = None
 
     def require_key(self, what: str = "the remote engine", *, alternative: str = "") -> str:
+        """The API key, or ConfigError (exit 2) when there is none or it is malformed."""
+        config_set = (f"`relace --profile {self.profile} config set api_key`" if self.profile
+                      else "`relace config set api_key`")
+        if self.key_error:
+            where = (f"fix or unset {env_name('api_key')}"
+                     if self.sources.get("api_key") == "env"
+                     else f"set a valid one with {config_set}")
+            raise ConfigError(self.key_error, hint=f"{where}{alternative}")
         if not self.api_key:
-            where = (f"`relace --profile {self.profile} config set api_key`" if self.profile
-                     else "RELACE_API_KEY or run `relace config set api_key`")
+            where = config_set if self.profile else f"RELACE_API_KEY or run {config_set}"
             raise ConfigError(f"no API key: {what} needs one",
                               hint=f"set {where}{alternative}")
         return self.api_key
@@ -171,44 +184,92 @@ def resolve(
             f"no profile named {profile!r} in {config_file.config_path()}",
             hint="create it with `relace --profile NAME config set KEY VALUE`",
         )
-    table, warnings = _table(config_file.section(dict(file_data), profile),
-                             str(config_file.config_path()))
+    path = str(config_file.config_path())
+    table, warnings = _table(config_file.section(dict(file_data), profile), path)
     values: dict[str, Any] = {}
     sources: dict[str, str] = {}
+    raw: dict[str, tuple[Any, str]] = {}  # name -> (value, where it came from)
     for name, key in KEYS.items():
         flag = (flags or {}).get(name)
-        from_env = env.get(env_name(name))
-        if profile and name in table:
-            from_env = None  # a named profile's own settings beat the environment
-        if profile and name == "api_key" and _other_provider(table):
-            from_env = None  # never send RELACE_API_KEY to the provider a profile points at
+        from_env = _env_value(name, profile, table, env)
         if flag is not None:
-            values[name], sources[name] = parse_value(name, flag, origin="the command line"), "flag"
+            raw[name], sources[name] = (flag, "the command line"), "flag"
         elif from_env:
-            values[name] = parse_value(name, from_env, origin=env_name(name))
-            sources[name] = "env"
+            raw[name], sources[name] = (from_env, env_name(name)), "env"
         elif name in table:
-            values[name] = parse_value(name, table[name], origin=str(config_file.config_path()))
-            sources[name] = "config"
+            raw[name], sources[name] = (table[name], path), "config"
         else:
             values[name], sources[name] = key.default, "default"
-    warning = key_warning(values["api_key"]) if sources["api_key"] != "default" else None
+    key_error = None
+    for name, (value, origin) in raw.items():
+        try:
+            values[name] = parse_value(name, value, origin=origin)
+        except ConfigError as exc:
+            if name != "api_key":
+                raise
+            # Only the commands that need the key fail on it (Settings.require_key).
+            values[name], key_error = str(value).strip() or str(value), exc.message
+            warnings.append(f"warning: {exc.message}; commands that need the API key will fail")
+    warning = key_warning(values["api_key"]) if "api_key" in raw and not key_error else None
     if warning:
         warnings.append(warning)
-    return Settings(**values, profile=profile, sources=sources, warnings=tuple(warnings))
+    return Settings(**values, profile=profile, sources=sources, warnings=tuple(warnings),
+                    key_error=key_error)
+
+
+def env_wins(
+    name: str,
+    *,
+    profile: str | None,
+    file_data: Mapping[str, Any],
+    env: Mapping[str, str] | None = None,
+) -> bool:
+    """True when RELACE_<NAME> outranks the config file's *name* for *profile* (as resolve()
+    decides), e.g. for the note after `relace config set`."""
+    from relace_cli import config_file
+
+    table, _warnings = _table(config_file.section(dict(file_data), profile), "")
+    return _env_value(name, profile, table, os.environ if env is None else env) is not None
+
+
+def _env_value(
+    name: str, profile: str | None, table: Mapping[str, Any], env: Mapping[str, str]
+) -> str | None:
+    """The environment's value for *name* if it applies to *profile*, else None."""
+    value = env.get(env_name(name))
+    if not value:
+        return None
+    if profile and name in table:
+        return None  # a named profile's own settings beat the environment
+    if profile and name == "api_key" and _other_provider(table):
+        return None  # never send RELACE_API_KEY to the provider a profile points at
+    return value
 
 
 def _table(raw: Mapping[str, Any], path: str) -> tuple[dict[str, Any], list[str]]:
-    """The file's keys by their canonical names ('api-key' too); unknown keys are warned."""
+    """The file's keys by their canonical names ('api-key' too); unknown keys are warned.
+
+    A key spelled more than once ('api-key' and 'api_key') is warned about; the canonical
+    spelling wins, else the first one in the file, never whichever happens to come last."""
+    from relace_cli.config_file import normal_name
+
     table: dict[str, Any] = {}
+    seen: dict[str, list[str]] = {}
     warnings: list[str] = []
     for name, value in raw.items():
-        key = name.strip().lower().replace("-", "_")
+        key = normal_name(name)
         if key in KEYS:
-            table[key] = value
+            seen.setdefault(key, []).append(name)
+            if key not in table or name == key:
+                table[key] = value
         elif name != "profiles":
             warnings.append(f"warning: {path}: unknown key {name!r} ignored "
                             f"(valid keys: {', '.join(KEYS)})")
+    for key, names in seen.items():
+        if len(names) > 1:
+            used = key if key in names else names[0]
+            warnings.append(f"warning: {path}: {key} is set more than once "
+                            f"({', '.join(map(repr, names))}); using {used!r}")
     return table, warnings
 
 

@@ -11,7 +11,14 @@ from relace_cli import config_file
 from relace_cli.cli import output
 from relace_cli.cli.common import State, boundary, settings
 from relace_cli.errors import ConfigError, InputError
-from relace_cli.settings import KEYS, canonical_key, env_name, key_warning, parse_value
+from relace_cli.settings import (
+    KEYS,
+    canonical_key,
+    env_name,
+    env_wins,
+    key_warning,
+    parse_value,
+)
 
 app = typer.Typer(help="Read and write settings (config.toml).", no_args_is_help=True)
 
@@ -54,15 +61,13 @@ def set_(
         warning = key_warning(parsed)
         if warning:
             output.warn(warning)
-    data = config_file.load()
-    path = config_file.save(config_file.update(data, State.profile, name, parsed))
+    data = config_file.update(config_file.load(), State.profile, name, parsed)
+    path = config_file.save(data)
     output.info(
         f"set {name} = {_display(name, parsed)} in {path}"
         + (f" (profile {State.profile})" if State.profile else "")
     )
-    import os
-
-    if os.environ.get(env_name(name)):
+    if env_wins(name, profile=State.profile, file_data=data):
         output.warn(f"note: {env_name(name)} is set in the environment and takes precedence")
 
 
@@ -126,7 +131,7 @@ def unset(key: KeyArg) -> None:
     """Remove KEY from the config file."""
     name = canonical_key(key)
     data = config_file.load()
-    if name not in config_file.section(data, State.profile):
+    if not config_file.spellings(config_file.section(data, State.profile), name):
         output.info(f"{name} is not set in {_where()}")
         return
     config_file.save(config_file.update(data, State.profile, name, None))
