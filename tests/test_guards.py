@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-import time
 import types
 import warnings
 from pathlib import Path
@@ -323,18 +322,16 @@ def test_identity_merge_passes(original: str, remote: bool) -> None:
     assert check_untouched(original.encode(), original.encode(), encoding="utf-8") is None
 
 
-def test_large_file_is_fast() -> None:
+def test_large_file_passes_every_guard() -> None:
+    # (its speed is measured by bench/merge_bench.py --large, not by a timed test)
     original = "".join(f"function f{i}(x) {{\n  return x + {i};\n}}\n\n" for i in range(14000))
     assert len(original) > 500_000
     merged = original.replace("return x + 77;", "return x * 77;")
     snippet = "// ... existing code ...\nfunction f77(x) {\n  return x * 77;\n}\n// ...\n"
-    start = time.perf_counter()
     checked = check_merge(original, merged, snippet, language="txt", remote=True)
     raw = original.replace("\n", "\r\n").encode()
     assert check_untouched(raw, merged.replace("\n", "\r\n").encode(), encoding="utf-8") is None
-    elapsed = time.perf_counter() - start
     assert checked.failures == []
-    assert elapsed < 1.0  # typically ~0.1 s; generous for slow CI machines
 
 
 def test_a_crashing_guard_refuses_instead_of_raising(monkeypatch: pytest.MonkeyPatch) -> None:
