@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from relace_cli.markers import OPENERS, comment_body, is_marker_body
 from relace_cli.merge.align import Aligner, StructureConflict
 from relace_cli.merge.assemble import Assembler, Refuse
@@ -16,6 +18,7 @@ from relace_cli.merge.guards import (
     duplicated,
     leftover_marker,
     repeated_context,
+    slot_key,
 )
 from relace_cli.merge.imports import rewrite_header
 from relace_cli.merge.text import (
@@ -354,6 +357,8 @@ def _guards(out, snip: Doc, orig: Doc, mode: str, ob: Blocks, al: Aligner,
     # 5. duplicated distinctive lines (an anchor out of order, an ambiguous insertion)
     # (only a line the original has can be repeated too often: see `duplicated`)
     inserted = {k for k in map(str.strip, new_lines) if k in orig_keys and distinctive(k)}
+    if inserted and ob.lang in ("yaml", "yml"):  # a key of a new mapping (`environment:`):
+        inserted = {k for k in inserted if not k.endswith(":")}  # see duplicate_key
     if inserted and any(k[0] in "@#[" for k in inserted):
         inserted -= _decorating_new_code(out, ob.lang, {snip.keys[s] for s, _o in al.dropped})
     if inserted:
@@ -368,6 +373,12 @@ def _guards(out, snip: Doc, orig: Doc, mode: str, ob: Blocks, al: Aligner,
                 if snip.keys[s] in reason:
                     raise Refuse(f"anchor `{snip.keys[s][:50]}` is out of order")
             raise Refuse(reason)
+
+
+# a field or property: `public string Email { get; set; }`, `pub name: String,`, `int x;`
+_DECLARATION = re.compile(
+    r"^(?:(?:public|private|protected|internal|static|readonly|final|override|pub(?:\([\w:]+\))?)"
+    r"\s+)*(?:[\w<>\[\]?,.]+\s+)?[A-Za-z_]\w*\s*(?::\s*[^=;]+)?\s*(?:[;={,]|$)")
 
 
 def _check_ellipsis_body(out) -> None:  # noqa: ANN001
@@ -409,7 +420,10 @@ def _decorating_new_code(out, lang: str, moved: set[str]) -> set[str]:  # noqa: 
         head = lines[hi].strip()
         if hi + 1 < n and lines[hi + 1].strip() == "{":
             head += " {"  # an Allman-style header
-        if definition(head, lang) is not None:
+        if indent_of(lines[i]) != indent_of(lines[hi]):
+            continue  # a decorator sits at the indentation of what it decorates
+        if definition(head, lang) is not None or _DECLARATION.match(head) \
+                or (slot_key(head) or "").startswith("set:"):
             found.add(k)
     return found
 
