@@ -8,6 +8,7 @@ than none. ``--keep-going`` writes the files that passed anyway.
 from __future__ import annotations
 
 import os
+import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -126,6 +127,7 @@ def apply_markdown(
             hint="label each block, e.g. ```python src/app.py",
         )
     results = _group(parsed.blocks)
+    _check_nesting(results)
     writes = not (diff or check)
     shared = _SharedClient(settings, jobs)
     options = {
@@ -147,20 +149,13 @@ def apply_markdown(
     pool.shutdown()
     shared.close()
 
+    if writes:
+        _write_all(results, keep_going=keep_going)
     failed = [r for r in results if r.error is not None]
-    if writes and (keep_going or not failed):
-        for r in results:
-            if r.error is None and r.changed:
-                _write(r)
-        failed = [r for r in results if r.error is not None]
     _report(results, json_out=json_out, diff=diff, check=check)
     if failed:
         if writes and not keep_going:
-            noun = "file" if len(failed) == 1 else "files"
-            output.info(
-                f"nothing was written: {len(failed)} {noun} failed "
-                "(--keep-going writes the files that passed)"
-            )
+            output.info(_not_applied(results, failed))
         return _exit_code(failed)
     if check and any(r.changed for r in results):
         return errors.CHANGED
@@ -198,6 +193,8 @@ def _merge_file(
     result: FileResult, settings: Settings, shared: _SharedClient, options: dict[str, Any]
 ) -> None:
     """Apply the file's blocks one after the other, in memory; record the error, if any."""
+    if result.error is not None:  # refused before any merge (_check_nesting)
+        return
     try:
         _merge_blocks(result, settings, shared, options)
     except RelaceError as exc:
@@ -210,9 +207,7 @@ def _merge_blocks(
     from relace_cli.apply import Request, language_of, run
 
     path = result.path
-    _check_target(path)
-    if options["writes"]:
-        _check_writable(path)
+    _check_target(path, writes=options["writes"])
     current: bytes | None = None  # the text so far, after the earlier blocks of this file
     encoding: str | None = None
     for block in result.blocks:
@@ -244,20 +239,68 @@ def _merge_blocks(
 _VCS_DIRS = frozenset({".git", ".hg", ".svn", ".jj"})
 
 
-def _check_target(path: str) -> None:
+def _check_target(path: str, *, writes: bool) -> None:
+    """Everything that can be known about a target before merging it, so that a doomed file
+    fails before any request and an all-or-nothing apply fails before any write."""
+    _check_inside(path)
+    _check_creatable(path)
+    if writes:
+        _check_writable(path)
+
+
+def _check_inside(path: str) -> None:
     """An LLM answer may only touch files inside the current directory, never through a
     symlink that leads out of it, and never inside version-control metadata (.git/config or
-    .git/hooks would let an answer run commands)."""
+    .git/hooks would let an answer run commands). The resolved path is checked as well as the
+    written one: a symlink `g -> .git` must not open a way into .git/hooks."""
     if os.path.isabs(path) or path.startswith("~"):
-        raise InputError("refusing a path outside the current directory")
-    parts = {part.lower() for part in path.replace("\\", "/").split("/")}
-    if parts & _VCS_DIRS:
-        raise InputError("refusing to write inside version-control metadata")
+        raise InputError(f"refusing {path}: it is outside the current directory")
+    if _in_vcs_dir(path):
+        raise InputError(f"refusing {path}: it is inside version-control metadata")
     root = os.path.realpath(os.getcwd())
     real = os.path.realpath(path)
     if os.path.commonpath([root, real]) != root:
-        raise InputError("refusing a path outside the current directory (through a symlink "
-                         "or ..)")
+        raise InputError(
+            f"refusing {path}: it is outside the current directory (through a symlink or ..)"
+        )
+    if _in_vcs_dir(os.path.relpath(real, root)):
+        raise InputError(
+            f"refusing {path}: it is inside version-control metadata (through a symlink)"
+        )
+
+
+def _in_vcs_dir(path: str) -> bool:
+    return any(part.lower() in _VCS_DIRS for part in path.replace("\\", "/").split("/"))
+
+
+def _check_creatable(path: str) -> None:
+    """The target must be a regular file or absent, and every ancestor that exists must be a
+    directory (a file `sub` makes `sub/x.py` impossible). A dangling symlink is left to
+    apply.load_source, which names its target."""
+    if os.path.exists(path) and not os.path.isfile(path):
+        if os.path.isdir(path):
+            raise InputError(f"{path} is a directory, not a file")
+        raise InputError(f"{path} is not a regular file")
+    parts = Path(path).parts[:-1]
+    for depth in range(1, len(parts) + 1):
+        ancestor = os.path.join(*parts[:depth])
+        if not os.path.lexists(ancestor):
+            return
+        if not os.path.isdir(ancestor):
+            raise InputError(f"cannot create {path}: {ancestor} is not a directory")
+
+
+def _check_nesting(results: list[FileResult]) -> None:
+    """A target below another target (`x.py` and `x.py/y.py`) can never both be written."""
+    targets = {os.path.realpath(r.path): r.path for r in results}
+    for r in results:
+        ancestor = os.path.dirname(os.path.realpath(r.path))
+        while os.path.dirname(ancestor) != ancestor:
+            if ancestor in targets:
+                r.error = InputError(f"cannot create {r.path}: {targets[ancestor]} is a file "
+                                     "of this answer, not a directory")
+                break
+            ancestor = os.path.dirname(ancestor)
 
 
 def _check_writable(path: str) -> None:
@@ -272,7 +315,44 @@ def _check_writable(path: str) -> None:
     while not os.path.isdir(ancestor) and os.path.dirname(ancestor) != ancestor:
         ancestor = os.path.dirname(ancestor)
     if not os.access(ancestor, os.W_OK):
-        raise InputError(f"cannot create {os.path.dirname(path)}: {ancestor} is read-only")
+        raise InputError(f"cannot create {path}: {ancestor} is read-only")
+
+
+def _write_all(results: list[FileResult], *, keep_going: bool) -> None:
+    """Check every target again (the merge may have taken a while), then write.
+
+    Without keep_going nothing is written unless every file passed, and writing stops at
+    the first write that fails anyway (an I/O error no check could foresee)."""
+    for r in results:
+        if r.error is None and r.changed:
+            try:
+                _check_target(r.path, writes=True)
+                _check_unchanged(r)
+            except RelaceError as exc:
+                r.error = exc
+    if not keep_going and any(r.error is not None for r in results):
+        return
+    for r in results:
+        if r.error is None and r.changed:
+            _write(r)
+            if r.error is not None and not keep_going:
+                return
+
+
+def _check_unchanged(result: FileResult) -> None:
+    from relace_cli.errors import MergeRefused
+
+    src = result.original
+    try:
+        current: bytes | None = Path(result.path).read_bytes()
+    except FileNotFoundError:
+        current = None
+    except OSError as exc:
+        raise InputError(f"cannot read {result.path}: {exc.strerror or exc}") from None
+    if current != (src.raw if src.exists else None):
+        what = "changed" if src.exists else "was created"
+        raise MergeRefused(f"{result.path} {what} while relace was working",
+                           hint="run the command again on the current content")
 
 
 def _write(result: FileResult) -> None:
@@ -287,9 +367,29 @@ def _write(result: FileResult) -> None:
     except RelaceError as exc:
         result.error = exc
     except OSError as exc:
-        result.error = InputError(f"cannot write it: {exc.strerror or exc}")
+        result.error = InputError(f"cannot write {result.path}: {exc.strerror or exc}")
     else:
         result.written = True
+
+
+def _not_applied(results: list[FileResult], failed: list[FileResult]) -> str:
+    """What an all-or-nothing apply that failed did: nothing, or (a write failing midway) which
+    files it wrote after all."""
+    noun = "file" if len(failed) == 1 else "files"
+    written = [r.path for r in results if r.written]
+    if not written:
+        return (f"nothing was written: {len(failed)} {noun} failed "
+                "(--keep-going writes the files that passed)")
+    return (f"only part of the answer was written: {', '.join(written)} ({len(failed)} {noun} "
+            "failed; `relace undo FILE` restores a written file)")
+
+
+def _message(path: str, error: RelaceError) -> str:
+    """The error naming its file once: most lower-level messages already name it."""
+    message = str(error)
+    if re.search(rf"(?<![\w./-]){re.escape(path)}(?![\w/-])", message):
+        return message
+    return f"{path}: {message}"
 
 
 def _report(results: list[FileResult], *, json_out: bool, diff: bool, check: bool) -> None:
@@ -297,7 +397,7 @@ def _report(results: list[FileResult], *, json_out: bool, diff: bool, check: boo
         for note in r.notes:
             output.info(f"note: {r.path}: {note}")
         if r.error is not None:
-            output.error(f"{r.path}: {r.error}")
+            output.error(_message(r.path, r.error))
     if json_out:
         files = [
             {
@@ -323,7 +423,8 @@ def _summary(r: FileResult, *, checking: bool) -> str:
     if not r.changed:
         return f"{r.path}: no changes ({r.engine} engine)"
     if not r.original.exists:
-        return f"{r.path}: {'created' if r.written else 'would create'}"
+        verb = "created" if r.written else "would create" if checking else "not created"
+        return f"{r.path}: {verb}"
     added = removed = 0
     for line in r.diff().splitlines():
         if line.startswith("+") and not line.startswith("+++"):
