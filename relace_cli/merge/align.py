@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 
-from relace_cli.merge.attached import is_decorator, is_generic_decorator
+from relace_cli.merge.attached import is_decorator
 from relace_cli.merge.blocks import Blocks
 from relace_cli.merge.guards import edited, similar, slot_key
 from relace_cli.merge.lcs import lcs as _lcs
@@ -70,6 +70,7 @@ class Aligner:
         # a complete new file: a line that moved into another block is dropped as an anchor
         # (a refactor), not a conflict - every snippet line is emitted anyway
         self.lenient = False
+        self._new_owner: list[bool] | None = None  # see inside_new_block
 
     # --- chain bookkeeping ----------------------------------------------------------------
 
@@ -188,7 +189,7 @@ class Aligner:
         name). Otherwise a new `@Override` method would take the place of an existing one."""
         lang = self.sb.lang
         skeys, okeys, skinds = self.s.keys, self.o.keys, self.s.kinds
-        if not is_generic_decorator(skeys[s], lang):
+        if not is_decorator(skeys[s], lang):
             return True
         ns, no = len(skeys), len(okeys)
         for _ in range(_MAX_STACK):
@@ -224,6 +225,35 @@ class Aligner:
 
         ps, po = near(skeys, s, -1), near(okeys, o, -1)
         return ps is None or skinds[ps] != CODE or (po is not None and skeys[ps] == okeys[po])
+
+    def inside_new_block(self, s: int) -> bool:
+        """Is snippet line *s* nested (by indentation) under a header the original does not
+        have anywhere (`router.patch(...)` around a copied `if (!order) {`)?"""
+        if self._new_owner is None:
+            from relace_cli.merge.defs import definition  # (defs imports this module)
+
+            lang = self.sb.lang
+            names = {got[1] for k in self.o.keys if k and (got := definition(k, lang))}
+
+            def new(k: str) -> bool:  # a line the original lacks, and no edited definition
+                if k in self.pos or is_trivial(k):
+                    return False
+                got = definition(k, lang)
+                return got is None or got[1] not in names
+
+            owner = [False] * len(self.s.keys)
+            stack: list[tuple[int, bool]] = []  # (indentation, the header is new)
+            keys, kinds, lines = self.s.keys, self.s.kinds, self.s.lines
+            for i, k in enumerate(keys):
+                if not k or kinds[i] != CODE:
+                    continue
+                ind = indent_of(lines[i])
+                while stack and stack[-1][0] >= ind:
+                    stack.pop()
+                owner[i] = any(n for _, n in stack)
+                stack.append((ind, new(k)))
+            self._new_owner = owner
+        return self._new_owner[s]
 
     def _heaviest(self, cands: list[tuple[int, int]]) -> list[tuple[int, int]]:
         """Increasing chain of greatest weight; a header weighs by the block it brings along."""
@@ -392,6 +422,8 @@ class Aligner:
                 continue
             if k[-1] == ":" and not self.key_in_place(i, where[a]):
                 continue
+            if marked and self.inside_new_block(i):
+                continue  # new code that repeats a line found in the gap: no anchor
             cands.append((i, where[a]))
         chain = [p for p in lis(cands) if self.add_match(*p)] if cands else cands
         if chain:
@@ -514,7 +546,7 @@ class Aligner:
         for p, where in options:
             ctx = chunk[:p] if front else chunk[len(chunk) - p:]
             if all(skeys[i] == okeys[j] for i, j in zip(ctx, where, strict=True)) \
-                    and any(not is_trivial(skeys[i]) for i in ctx):
+                    and any(skeys[i] and _extendable(skeys[i]) for i in ctx):
                 fits.append((ctx, where))
                 if len(fits) > 1:
                     return

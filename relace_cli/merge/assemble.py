@@ -20,7 +20,7 @@ from itertools import accumulate
 
 from relace_cli.merge.align import Aligner
 from relace_cli.merge.attached import attached_end, check_continuation
-from relace_cli.merge.guards import import_like, slot_clash
+from relace_cli.merge.guards import facing_edit, import_like, slot_clash
 from relace_cli.merge.text import (
     CODE,
     HARD,
@@ -223,6 +223,8 @@ class Assembler:
         self._check_balance(b_idx)
         clash = slot_clash(a_lines, kept, at_start=True)
         clash = clash or slot_clash(b_lines, kept, at_start=False)
+        clash = clash or facing_edit(a_lines, kept, at_start=True)
+        clash = clash or facing_edit(b_lines, kept, at_start=False)
         if clash:
             raise Refuse(clash)
         if not hard and self.fragment and s0 == 0 and o0 == 0:

@@ -24,6 +24,7 @@ from relace_cli.merge.imports import rewrite_header
 from relace_cli.merge.text import (
     CODE,
     HARD,
+    MARKDOWN,
     PYTHONIC,
     SOFT,
     Doc,
@@ -350,6 +351,8 @@ def _guards(out, snip: Doc, orig: Doc, mode: str, ob: Blocks, al: Aligner,
             raise Refuse(reason)
     if ob.lang in PYTHONIC:
         _check_ellipsis_body(out)
+    if ob.lang in MARKDOWN and _fences(out.lines) % 2 and not _fences(orig.lines) % 2:
+        raise Refuse("the merge would leave a Markdown code fence unclosed")
     # 4. context lines repeated around an insertion
     reason = repeated_context(out.lines, out.source, snip.keys)
     if reason:
@@ -379,6 +382,10 @@ def _guards(out, snip: Doc, orig: Doc, mode: str, ob: Blocks, al: Aligner,
 _DECLARATION = re.compile(
     r"^(?:(?:public|private|protected|internal|static|readonly|final|override|pub(?:\([\w:]+\))?)"
     r"\s+)*(?:[\w<>\[\]?,.]+\s+)?[A-Za-z_]\w*\s*(?::\s*[^=;]+)?\s*(?:[;={,]|$)")
+
+
+def _fences(lines: list[str]) -> int:
+    return sum(1 for line in lines if line.lstrip().startswith(("```", "~~~")))
 
 
 def _check_ellipsis_body(out) -> None:  # noqa: ANN001

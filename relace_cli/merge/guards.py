@@ -103,6 +103,32 @@ def slot_clash(new: list[str], kept: list[str], at_start: bool) -> str | None:
     return None
 
 
+def facing_edit(new: list[str], kept: list[str], at_start: bool) -> str | None:
+    """A line inserted next to elided code that looks like an edit of the kept line it faces:
+    it wraps that line (`{show && <span>..</span>}` around `<span>..</span>`), or both are
+    list items that differ in a few characters (`- "6380:6379"` / `- "6379:6379"`). The
+    snippet does not say whether it replaces the line or joins it."""
+    mine = [x.strip() for x in new if x.strip()]
+    theirs = [x.strip() for x in kept if x.strip()]
+    if not mine or not theirs:
+        return None
+    a, b = (mine[-1], theirs[0]) if at_start else (mine[0], theirs[-1])
+    if a == b:
+        return None
+    wraps = distinctive(b) and len(b) >= 12 and b in a
+    items = a[:2] == b[:2] == "- " and len(b) >= 8 and _ratio(a, b) >= 0.8
+    if wraps or items:
+        return (f"`{_short(a)}` may replace `{_short(b)}` next to elided code or be added "
+                "next to it; the snippet does not say")
+    return None
+
+
+def _ratio(a: str, b: str) -> float:
+    import difflib
+
+    return difflib.SequenceMatcher(None, a, b).ratio()
+
+
 def duplicated(out_keys: list[str], inserted: set[str], orig_count: dict[str, int],
                snip_count: dict[str, int]) -> str | None:
     """A distinctive line that the merge would repeat more often than either input has it."""
@@ -236,6 +262,8 @@ def similar(a: str, b: str) -> bool:
     """*a* is an edit of *b*: the same name set or defined, or one extends the other."""
     if a == b or not a or not b or is_trivial(a) or is_trivial(b):
         return False
+    if a[0] == "@" or a.startswith("#[") or b[0] == "@" or b.startswith("#["):
+        return False  # a decorator next to a like one: a new definition's, maybe (see edited)
     ka = slot_key(a)
     if ka is not None and ka == slot_key(b) and ka != "return" and not ka.startswith("tag:"):
         return True
