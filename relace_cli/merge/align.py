@@ -444,7 +444,7 @@ class Aligner:
         at_start = s0 == 0 and o0 == 0  # both texts start here: `{` is the same `{`
         while s < s1 and o < o1 and skinds[s] == CODE and (
                 _extendable(skeys[s]) or (skeys[s] == okeys[o] and (
-                    (_opener_word(skeys[s]) and self._elided_inside(s))
+                    (_opener_word(skeys[s]) and (skeys[s] == "{" or self._elided_inside(s)))
                     or (self._marker_next(s) and not is_closer(skeys[s]))
                     or (at_start and skeys[s] in _OPEN_BRACKETS)))):
             if skeys[s] == okeys[o]:

@@ -117,10 +117,21 @@ def facing_edit(new: list[str], kept: list[str], at_start: bool) -> str | None:
         return None
     wraps = distinctive(b) and len(b) >= 12 and b in a
     items = a[:2] == b[:2] == "- " and len(b) >= 8 and _ratio(a, b) >= 0.8
-    if wraps or items:
+    # two comments that start alike (`# Build the message object; ...`): a reworded one
+    comments = a[:1] in "#/" and a[:2] == b[:2] and _common_prefix(a, b) >= 16
+    if wraps or items or comments:
         return (f"`{_short(a)}` may replace `{_short(b)}` next to elided code or be added "
                 "next to it; the snippet does not say")
     return None
+
+
+def _common_prefix(a: str, b: str) -> int:
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n
 
 
 def _ratio(a: str, b: str) -> float:
