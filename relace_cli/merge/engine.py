@@ -2,29 +2,21 @@
 
 from __future__ import annotations
 
-import re
-
 from relace_cli.markers import OPENERS, comment_body, is_marker_body
 from relace_cli.merge.align import Aligner, StructureConflict
 from relace_cli.merge.assemble import Assembler, Refuse
-from relace_cli.merge.attached import is_decorator, is_generic_decorator
 from relace_cli.merge.blocks import FLAT, Blocks
-from relace_cli.merge.defs import anchor_definitions, definition
+from relace_cli.merge.checks import check_open_ends, check_result
+from relace_cli.merge.defs import anchor_definitions
 from relace_cli.merge.directives import find_removals
 from relace_cli.merge.guards import (
     Ambiguous,
     distinctive,
-    duplicate_key,
-    duplicated,
-    leftover_marker,
-    repeated_context,
-    slot_key,
 )
 from relace_cli.merge.imports import rewrite_header
 from relace_cli.merge.text import (
     CODE,
     HARD,
-    MARKDOWN,
     PYTHONIC,
     SOFT,
     Doc,
@@ -34,10 +26,6 @@ from relace_cli.merge.text import (
     split,
 )
 
-# A merge that deletes more than this share of the original's non-blank lines, with no trace
-# of them anywhere in the snippet, is refused.
-MAX_LOST_SHARE = 0.4
-MIN_LOST_LINES = 4
 _BARE = frozenset(("...", "…", "// ...", "[...]"))
 
 
@@ -107,11 +95,11 @@ def merge_text(original: str, snippet: str, language: str | None) -> tuple[str, 
                          "of the snippet appears once")
         raise Refuse("no line of the snippet matches the original")
     if mode == "fragment":
-        _check_open_ends(al)
+        check_open_ends(al)
     out = Assembler(al, lang, fragment=mode == "fragment").run()
     if removals:
         out = removals.apply(out, olines)
-    _guards(out, snip, orig, mode, ob, al, orig_keys)
+    check_result(out, snip, orig, mode, ob, al, orig_keys)
     lines = out.lines
     text = "\n".join(lines)
     if lines and (orig.final_newline or not original):
@@ -217,40 +205,6 @@ def _tail_header(doc: Doc, last: int) -> int | None:
     return None
 
 
-def _check_open_ends(al: Aligner) -> None:
-    """A fragment whose function ends inside a nested block (`with ...:` / `    f.write(x)`)
-    does not show where the function ends: when the original's function goes on past the
-    last line the fragment matched, it is unclear whether those lines stay."""
-    skeys, okeys, skinds = al.s.keys, al.o.keys, al.s.kinds
-    match = al.match
-    lang = al.sb.lang
-    for s in sorted(match):
-        got = al.sb.end(s)
-        if got is None or got[1] or al._innermost(s, got[0]):
-            continue
-        kind = definition(skeys[s], lang)
-        if kind is None or kind[0] != "fn":
-            continue  # a class or a mapping shown in part keeps the rest: the usual reading
-        s_end = got[0]
-        nxt = s_end + 1
-        while nxt < len(skeys) and not skeys[nxt] and skinds[nxt] == CODE:
-            nxt += 1
-        if nxt < len(skeys) and skinds[nxt] == CODE:
-            continue  # more code follows inside the fragment: not its end
-        o_got = al.ob.end(match[s])
-        if o_got is None:
-            continue
-        inside = [match[x] for x in match if s < x <= s_end]
-        if not inside:
-            continue
-        rest = [k for k in okeys[max(inside) + 1:o_got[0] + 1] if k]
-        if rest:
-            raise Refuse(
-                f"the fragment ends inside a nested block of `{skeys[s][:50]}`; unclear whether "
-                f"the original's remaining lines (`{rest[0][:40]}`...) stay"
-            )
-
-
 def _with_soft_markers(snip: Doc, lang: str) -> tuple[Doc, Blocks]:
     """A bare fragment: imply markers before, between and after its top-level units."""
     keys = snip.keys
@@ -301,154 +255,3 @@ def _with_soft_markers(snip: Doc, lang: str) -> tuple[Doc, Blocks]:
         new_info.append(FLAT)
         new_blocks.share(new_info)
     return doc, new_blocks
-
-
-def _guards(out, snip: Doc, orig: Doc, mode: str, ob: Blocks, al: Aligner,
-            orig_keys: set[str]) -> None:
-    snip_keys = al.counts  # how often each code key occurs in the snippet
-    # 1. pure deletions at the head or tail, of lines the snippet never mentions
-    if mode == "markers":
-        for o0, o1 in out.head_tail:
-            lost = [k for k in orig.keys[o0:o1] if k and k not in snip_keys]
-            if lost:
-                where = "starts" if o0 == 0 else "ends"
-                raise Refuse(
-                    f"the snippet {where} without a marker but would delete lines "
-                    f"{o0 + 1}-{o1} (`{lost[0][:50]}`...); add a marker to keep them"
-                )
-    # 2. anchors out of order (a moved line): deleting by context is no longer reliable
-    if al.dropped and mode == "markers":
-        for o0, o1, _added in out.deleted:
-            gone = [k for k in orig.keys[o0:o1] if k and k not in snip_keys]
-            if gone:
-                s, _o = al.dropped[0]
-                raise Refuse(f"anchor `{snip.keys[s][:50]}` is out of order (a moved line?), and "
-                             f"the merge would delete `{gone[0][:40]}`")
-    # 3. a large share of the original lost without trace
-    lost_total = 0
-    for o0, o1, added in out.deleted:
-        lost = 0
-        for k in orig.keys[o0:o1]:
-            if k and k not in snip_keys:
-                lost += 1
-        lost_total += max(0, lost - added)
-        if mode != "markers":
-            _fragment_block_loss(o0, o1, orig, ob, snip_keys)
-    nonblank = len(orig.keys) - orig.keys.count("")
-    if lost_total >= MIN_LOST_LINES and lost_total > MAX_LOST_SHARE * nonblank:
-        raise Refuse(
-            f"the merge would delete {lost_total} of {nonblank} lines that the snippet does "
-            "not account for"
-        )
-    # 3. markers left behind
-    new_lines = [line for line, src in zip(out.lines, out.source, strict=True) if src < 0]
-    reason = leftover_marker(new_lines, orig_keys)
-    if reason:
-        raise Refuse(reason)
-    if ob.lang in ("yaml", "yml"):
-        reason = duplicate_key(out.lines, out.source)
-        if reason:
-            raise Refuse(reason)
-    if ob.lang in PYTHONIC:
-        _check_ellipsis_body(out)
-    if ob.lang in MARKDOWN and _fences(out.lines) % 2 and not _fences(orig.lines) % 2:
-        raise Refuse("the merge would leave a Markdown code fence unclosed")
-    # 4. context lines repeated around an insertion
-    reason = repeated_context(out.lines, out.source, snip.keys)
-    if reason:
-        raise Refuse(reason)
-    # 5. duplicated distinctive lines (an anchor out of order, an ambiguous insertion)
-    # (only a line the original has can be repeated too often: see `duplicated`)
-    inserted = {k for k in map(str.strip, new_lines) if k in orig_keys and distinctive(k)}
-    if inserted and ob.lang in ("yaml", "yml"):  # a key of a new mapping (`environment:`):
-        inserted = {k for k in inserted if not k.endswith(":")}  # see duplicate_key
-    if inserted and any(k[0] in "@#[" for k in inserted):
-        inserted -= _decorating_new_code(out, ob.lang, {snip.keys[s] for s, _o in al.dropped})
-    if inserted:
-        orig_count: dict[str, int] = {}
-        for k in orig.keys:
-            if k in inserted:
-                orig_count[k] = orig_count.get(k, 0) + 1
-        out_keys = [x.strip() for x in out.lines]
-        reason = duplicated(out_keys, inserted, orig_count, snip_keys)
-        if reason:
-            for s, _o in al.dropped:
-                if snip.keys[s] in reason:
-                    raise Refuse(f"anchor `{snip.keys[s][:50]}` is out of order")
-            raise Refuse(reason)
-
-
-# a field or property: `public string Email { get; set; }`, `pub name: String,`, `int x;`
-_DECLARATION = re.compile(
-    r"^(?:(?:public|private|protected|internal|static|readonly|final|override|pub(?:\([\w:]+\))?)"
-    r"\s+)*(?:[\w<>\[\]?,.]+\s+)?[A-Za-z_]\w*\s*(?::\s*[^=;]+)?\s*(?:[;={,]|$)")
-
-
-def _fences(lines: list[str]) -> int:
-    return sum(1 for line in lines if line.lstrip().startswith(("```", "~~~")))
-
-
-def _check_ellipsis_body(out) -> None:  # noqa: ANN001
-    """Python: a body the merge would make a bare `...` - valid code, but far more often a
-    model's way to say "unchanged" than a real stub: refused for an existing definition, and
-    for a new one in a file that has no `...` stubs of its own."""
-    lines, source = out.lines, out.source
-    stubs = any(source[i] >= 0 and lines[i].strip() == "..." for i in range(len(lines)))
-    for i in range(1, len(lines)):
-        if source[i] < 0 and lines[i].strip() == "..." and lines[i - 1].rstrip().endswith(":") \
-                and (source[i - 1] >= 0 or not stubs):
-            raise Refuse(f"the body of `{lines[i - 1].strip()[:50]}` would become a bare `...`, "
-                         "which may mean 'unchanged'; use a marker comment instead")
-
-
-def _decorating_new_code(out, lang: str, moved: set[str]) -> set[str]:  # noqa: ANN001
-    """Decorators the merge adds over a definition (`@Override` over a new method, `#[derive]`
-    over an existing struct): a second use of such a line in the file is no duplicate, as long
-    as it is the only one of its kind over that definition - and was not an anchor left out of
-    order."""
-    lines, source = out.lines, out.source
-    found: set[str] = set()
-    n = len(lines)
-    for i in range(n):
-        if source[i] >= 0:
-            continue
-        k = lines[i].strip()
-        if not k or k[0] not in "@#[" or k in moved or not is_generic_decorator(k, lang):
-            continue
-        lo = i
-        while lo > 0 and is_decorator(lines[lo - 1].strip(), lang):
-            lo -= 1
-        hi = i + 1
-        while hi < n and is_decorator(lines[hi].strip(), lang):
-            hi += 1
-        stack = [x.strip() for x in lines[lo:hi]]
-        if hi >= n or stack.count(k) != 1:
-            continue
-        head = lines[hi].strip()
-        if hi + 1 < n and lines[hi + 1].strip() == "{":
-            head += " {"  # an Allman-style header
-        if indent_of(lines[i]) != indent_of(lines[hi]):
-            continue  # a decorator sits at the indentation of what it decorates
-        if definition(head, lang) is not None or _DECLARATION.match(head) \
-                or (slot_key(head) or "").startswith("set:"):
-            found.add(k)
-    return found
-
-
-def _fragment_block_loss(o0: int, o1: int, orig: Doc, ob: Blocks, snip_keys: dict) -> None:
-    """A bare fragment that silently drops a whole definition of the original."""
-    for j in range(o0, o1):
-        k = orig.keys[j]
-        if not k or k in snip_keys:
-            continue
-        got = ob.end(j)
-        if got is None:
-            continue
-        end = got[0]
-        if end < o1 and end > j:
-            body = [x for x in orig.keys[j:end + 1] if x]
-            if body and not any(x in snip_keys for x in body if distinctive(x)):
-                raise Refuse(
-                    f"the fragment would delete `{k[:50]}` (lines {j + 1}-{end + 1}) without "
-                    "a marker or removal comment"
-                )
