@@ -15,20 +15,24 @@ Steps (patience-diff style, never quadratic over the whole file):
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_left, bisect_right
 
-from relace_cli.merge.attached import is_decorator
+from relace_cli.merge.anchors import (
+    ATTACHED_FIRST,
+    DATA,
+    OPEN_BRACKETS,
+    AnchorRules,
+    extendable,
+    opener_word,
+    statement,
+)
 from relace_cli.merge.blocks import Blocks
-from relace_cli.merge.guards import edited, similar, slot_key
+from relace_cli.merge.guards import edited, similar
 from relace_cli.merge.lcs import lcs as _lcs
 from relace_cli.merge.lcs import lis
 from relace_cli.merge.text import CODE, HARD, Doc, indent_of, is_closer, is_trivial
 
 _LCS_CELLS = 60_000
-_ATTACHED_FIRST = frozenset("@#[")  # first characters of decorators / attributes
-_MAX_STACK = 12
-_DATA = frozenset("yaml yml toml".split())
 
 
 class StructureConflict(Exception):
@@ -38,7 +42,7 @@ class StructureConflict(Exception):
         super().__init__(f"`{line[:50]}` is inside `{header[:40]}` in one text but not the other")
 
 
-class Aligner:
+class Aligner(AnchorRules):
     def __init__(self, snip: Doc, orig: Doc, sb: Blocks, ob: Blocks) -> None:
         self.s = snip
         self.o = orig
@@ -162,7 +166,7 @@ class Aligner:
             for i, k in enumerate(self.s.keys):
                 o = get(k)
                 if o is not None and kinds[i] == CODE and not is_trivial(k) and (
-                        k[0] not in _ATTACHED_FIRST or self.decorates_alike(i, o)) and (
+                        k[0] not in ATTACHED_FIRST or self.decorates_alike(i, o)) and (
                         k[-1] != ":" or self.key_in_place(i, o)):
                     cands.append((i, o))
         chain = lis(cands)
@@ -181,79 +185,6 @@ class Aligner:
         for si, oi in chain:
             if self.add_match(si, oi):
                 self.unique.add(si)
-
-    def decorates_alike(self, s: int, o: int) -> bool:
-        """A decorator, annotation or attribute (`@Override`, `#[test]`) means nothing without
-        what it decorates: it anchors only when the lines after it agree too (the same line,
-        stacked decorators that agree in turn, or the header of a definition of the same
-        name). Otherwise a new `@Override` method would take the place of an existing one."""
-        lang = self.sb.lang
-        skeys, okeys, skinds = self.s.keys, self.o.keys, self.s.kinds
-        if not is_decorator(skeys[s], lang):
-            return True
-        ns, no = len(skeys), len(okeys)
-        for _ in range(_MAX_STACK):
-            s += 1
-            while s < ns and not skeys[s] and skinds[s] == CODE:
-                s += 1
-            o += 1
-            while o < no and not okeys[o]:
-                o += 1
-            if s >= ns or o >= no or skinds[s] != CODE:
-                return False
-            a, b = skeys[s], okeys[o]
-            if a != b:
-                ka = slot_key(a)
-                return ka is not None and ka.startswith("def:") and ka == slot_key(b)
-            if not is_decorator(a, lang):
-                return True
-        return False
-
-    def key_in_place(self, s: int, o: int) -> bool:
-        """A bare mapping key (`with:`, `env:`) says little by itself: in data files it
-        anchors only when the line above it (its parent or sibling) agrees, or is a marker -
-        a different line above it means another mapping's key of the same name."""
-        if self.sb.lang not in _DATA or _BARE_KEY.match(self.s.keys[s]) is None:
-            return True
-        skeys, okeys, skinds = self.s.keys, self.o.keys, self.s.kinds
-
-        def near(keys: list[str], i: int, step: int) -> int | None:
-            i += step
-            while 0 <= i < len(keys) and not keys[i]:
-                i += step
-            return i if 0 <= i < len(keys) else None
-
-        ps, po = near(skeys, s, -1), near(okeys, o, -1)
-        return ps is None or skinds[ps] != CODE or (po is not None and skeys[ps] == okeys[po])
-
-    def inside_new_block(self, s: int) -> bool:
-        """Is snippet line *s* nested (by indentation) under a header the original does not
-        have anywhere (`router.patch(...)` around a copied `if (!order) {`)?"""
-        if self._new_owner is None:
-            from relace_cli.merge.defs import definition  # (defs imports this module)
-
-            lang = self.sb.lang
-            names = {got[1] for k in self.o.keys if k and (got := definition(k, lang))}
-
-            def new(k: str) -> bool:  # a line the original lacks, and no edited definition
-                if k in self.pos or is_trivial(k):
-                    return False
-                got = definition(k, lang)
-                return got is None or got[1] not in names
-
-            owner = [False] * len(self.s.keys)
-            stack: list[tuple[int, bool]] = []  # (indentation, the header is new)
-            keys, kinds, lines = self.s.keys, self.s.kinds, self.s.lines
-            for i, k in enumerate(keys):
-                if not k or kinds[i] != CODE:
-                    continue
-                ind = indent_of(lines[i])
-                while stack and stack[-1][0] >= ind:
-                    stack.pop()
-                owner[i] = any(n for _, n in stack)
-                stack.append((ind, new(k)))
-            self._new_owner = owner
-        return self._new_owner[s]
 
     def _heaviest(self, cands: list[tuple[int, int]]) -> list[tuple[int, int]]:
         """Increasing chain of greatest weight; a header weighs by the block it brings along."""
@@ -328,7 +259,7 @@ class Aligner:
                 if not self._innermost(s, s_end):
                     continue
                 if self._marker_follows(s_end) and (
-                        self.sb.lang in _DATA
+                        self.sb.lang in DATA
                         or (s_end in self.match and self.match[s_end] != o_end)):
                     # `...` after an existing line mid-block, or after a few keys of a
                     # mapping (data formats show a mapping in part): the rest may stay
@@ -418,7 +349,7 @@ class Aligner:
                     continue
             if marked and is_trivial(k):
                 continue
-            if k[0] in _ATTACHED_FIRST and not self.decorates_alike(i, where[a]):
+            if k[0] in ATTACHED_FIRST and not self.decorates_alike(i, where[a]):
                 continue
             if k[-1] == ":" and not self.key_in_place(i, where[a]):
                 continue
@@ -443,12 +374,12 @@ class Aligner:
         s, o = s0, o0
         at_start = s0 == 0 and o0 == 0  # both texts start here: `{` is the same `{`
         while s < s1 and o < o1 and skinds[s] == CODE and (
-                _extendable(skeys[s]) or (skeys[s] == okeys[o] and (
-                    (_opener_word(skeys[s]) and (skeys[s] == "{" or self._elided_inside(s)))
+                extendable(skeys[s]) or (skeys[s] == okeys[o] and (
+                    (opener_word(skeys[s]) and (skeys[s] == "{" or self._elided_inside(s)))
                     or (self._marker_next(s) and not is_closer(skeys[s]))
-                    or (at_start and skeys[s] in _OPEN_BRACKETS)))):
+                    or (at_start and skeys[s] in OPEN_BRACKETS)))):
             if skeys[s] == okeys[o]:
-                if skeys[s][:1] in _ATTACHED_FIRST and not self.decorates_alike(s, o):
+                if skeys[s][:1] in ATTACHED_FIRST and not self.decorates_alike(s, o):
                     break
                 self.add_match(s, o)
             elif (similar(skeys[s], okeys[o]) or edited(skeys[s], okeys[o])) \
@@ -464,10 +395,10 @@ class Aligner:
         # (not a closer, a bare word or punctuation: `}`, `EOF`, `...` may end other blocks)
         at_end = s1 == len(skeys) and o1 == len(okeys)
         while s >= lo_s and o >= lo_o and skinds[s] == CODE and (
-                _extendable(skeys[s])
-                or (at_end and skeys[s] == okeys[o] and _statement(skeys[s]))):
+                extendable(skeys[s])
+                or (at_end and skeys[s] == okeys[o] and statement(skeys[s]))):
             if skeys[s] == okeys[o]:
-                if skeys[s][:1] in _ATTACHED_FIRST and not self.decorates_alike(s, o):
+                if skeys[s][:1] in ATTACHED_FIRST and not self.decorates_alike(s, o):
                     break
                 self.add_match(s, o)
             elif (similar(skeys[s], okeys[o]) or edited(skeys[s], okeys[o])
@@ -499,80 +430,6 @@ class Aligner:
                 self._context([(n - q, range(lo_o, lo_o + n - q)) for q in range(1, n)
                                if lo_o + n - q - 1 <= o], chunk, front=False)
 
-    def _marker_next(self, s: int) -> bool:
-        """Is the next non-blank snippet line after *s* a written marker? (`anchor / --- /
-        <!-- ... -->`: the line between is the original's next line, not a new one)"""
-        keys, kinds = self.s.keys, self.s.kinds
-        j = s + 1
-        while j < len(keys) and not keys[j] and kinds[j] == CODE:
-            j += 1
-        return j < len(keys) and kinds[j] == HARD
-
-    def _elided_inside(self, s: int) -> bool:
-        """Does a written marker elide part of the block opened on snippet line *s* (the lines
-        below it that are deeper)? Then the snippet shows that block in part: the original's."""
-        keys, kinds, lines = self.s.keys, self.s.kinds, self.s.lines
-        ind = indent_of(lines[s])
-        for j in range(s + 1, len(keys)):
-            if kinds[j] == HARD:
-                return indent_of(lines[j]) > ind or keys[s] == "{"
-            if keys[j] and indent_of(lines[j]) <= ind:
-                return False
-        return False
-
-    def _clause_edit(self, s: int, o: int) -> bool:
-        """`except (A, B):` written where the original has `except A:`, right above the same
-        (matched) body: the clause's header was edited, not a second clause added."""
-        a, b = self.s.keys[s], self.o.keys[o]
-        if not a or not b or s + 1 >= len(self.s.keys) or o + 1 >= len(self.o.keys):
-            return False
-        word = a.split(None, 1)[0].rstrip(":")
-        if word not in _CLAUSES or b.split(None, 1)[0].rstrip(":") != word or a[-1] != b[-1]:
-            return False
-        # the body below is deeper in both, and the new header keeps the old one's condition
-        # (`except A:` -> `except (A, B):`); `elif x:` -> `elif y:` may be a new branch
-        sl, ol = self.s.lines, self.o.lines
-        if indent_of(sl[s + 1]) <= indent_of(sl[s]) or indent_of(ol[o + 1]) <= indent_of(ol[o]):
-            return False
-        old = b[len(word):].strip(" :{}()").strip()
-        return bool(old) and old in a[len(word):]
-
-    def _context(self, options: list[tuple[int, range]], chunk: range, front: bool) -> None:
-        """Match the context lines of *chunk* - its first (front) or last p lines - to the
-        original lines *where*, for the one option (p, where) whose lines agree; the rest of the
-        chunk is new. Two agreeing options (`x / x / NEW` above `x / x`): nothing is matched."""
-        skeys, okeys = self.s.keys, self.o.keys
-        fits = []
-        for p, where in options:
-            ctx = chunk[:p] if front else chunk[len(chunk) - p:]
-            if all(skeys[i] == okeys[j] for i, j in zip(ctx, where, strict=True)) \
-                    and any(skeys[i] and _extendable(skeys[i]) for i in ctx):
-                fits.append((ctx, where))
-                if len(fits) > 1:
-                    return
-        if fits:
-            ctx, where = fits[0]
-            if any(skeys[i][:1] in _ATTACHED_FIRST and not self.decorates_alike(i, j)
-                   for i, j in zip(ctx, where, strict=True)):
-                return
-            # the new lines must read as new: none found in the original (else which copy is
-            # context is anyone's guess), brackets balanced (they join no elided block)
-            new = [i for i in chunk if i not in ctx]
-            depth = 0
-            infos, info = self.sb._info, self.sb.info
-            for i in new:
-                k = skeys[i]
-                if k and (k in self.pos and not is_trivial(k)):
-                    return
-                net, low, _ = infos[i] or info(i)
-                if depth + low < 0:
-                    return
-                depth += net
-            if depth:
-                return
-            for i, j in zip(ctx, where, strict=True):
-                self.add_match(i, j)
-
     def run(self) -> None:
         self.unique_anchors()
         idle: set[tuple[int, int, int, int]] = set()  # gaps whose refinement added nothing
@@ -595,31 +452,3 @@ class Aligner:
                 break  # stable: a further structure pass would find nothing new
         else:
             self.structure()
-
-
-def _opener_word(key: str) -> bool:
-    """`else:`, `try {`, `begin`, `do`, `then`, an Allman `{`: a bare keyword (or brace) that
-    opens a block. Right after an anchor and before a marker (`else:` / `# ...`), it is the
-    original's line that follows the anchor, not a second one."""
-    return key == "{" or key.strip("{}: ").lower() in _OPENER_WORDS
-
-
-_BARE_KEY = re.compile(r"^[\w.-]+:$")
-_CLAUSES = frozenset("except elif rescue when catch".split())
-_OPENER_WORDS = frozenset("else try finally except begin do then".split())
-
-
-def _statement(key: str) -> bool:
-    return not is_closer(key) and _BARE_WORD.fullmatch(key) is None \
-        and any(c.isalnum() for c in key)
-
-
-_BARE_WORD = re.compile(r"[\w.-]+:?")
-_OPEN_BRACKETS = frozenset(("{", "[", "("))
-
-
-def _extendable(key: str) -> bool:
-    """Blank or distinctive lines, and Markdown code fences (next to a matched line, a fence
-    is that block's own); `}` or `end` could close some other block."""
-    return not key or not is_trivial(key) or key.startswith(("```", "~~~"))
-
