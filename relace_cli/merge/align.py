@@ -255,6 +255,9 @@ class Aligner(AnchorRules):
                 continue  # the block is cut short by a marker: its end is elided
             if s_explicit != o_explicit:
                 continue  # one side shows a closer the other does not: no sure end
+            if s_explicit and self.sb.brackets and self.s.keys[s_end] != self.o.keys[o_end] \
+                    and self._open_at(s, s_end):
+                continue  # `});` closes a call inside the block, not the block: elided end
             if not s_explicit:
                 if not self._innermost(s, s_end):
                     continue
@@ -287,6 +290,14 @@ class Aligner(AnchorRules):
                 raise StructureConflict(self.s.keys[x], self.s.keys[s])
             self.remove_match(x)
         return bool(stray)
+
+    def _open_at(self, h: int, end: int) -> bool:
+        """Are brackets opened from line *h* to *end* of the snippet still open after it?"""
+        infos, info = self.sb._info, self.sb.info
+        depth = 0
+        for j in range(h, end + 1):
+            depth += (infos[j] or info(j))[0]
+        return depth > 0
 
     def _marker_follows(self, end: int) -> bool:
         """A written marker right after an implicit block end: the end is not certain."""

@@ -38,6 +38,27 @@ from relace_cli.merge.text import (
 _SPACE_INDENTED = re.compile(r"^ [^\S\n]*\S", re.M).findall
 
 
+_END_LANGS = frozenset("rb rake gemspec lua ex exs jl cr".split())
+_END_OPENER = re.compile(
+    r"^(?:(?:def|class|module|if|unless|while|until|case|begin|for|function|local\s+function|"
+    r"defmodule|defp?|quote|fn)\b(?!.*\bend$)|.*\b(?:do|then)(?:\s*\|[^|]*\|)?$)"
+)
+
+
+def _end_depth(keys: list[str]) -> int:
+    """Keyword blocks opened minus those closed by `end` across *keys*, never counting back
+    above zero: negative when some `end` closes a block opened outside them."""
+    depth = low = 0
+    for k in keys:
+        word = k.split(None, 1)[0] if k else ""
+        if word in ("end", "end)", "end,") or k == "end":
+            depth -= 1
+            low = min(low, depth)
+        elif _END_OPENER.match(k) and not k.endswith(" end"):
+            depth += 1
+    return low
+
+
 class Refuse(Exception):
     """Raised inside the engine to abstain with a one-line reason."""
 
@@ -321,6 +342,9 @@ class Assembler:
         if depth != 0 or low < 0:
             raise Refuse(f"inserted lines from `{_short(keys[code[0]])}` do not balance their "
                          "brackets next to elided code")
+        if self.lang in _END_LANGS and _end_depth([keys[i] for i in code]) < 0:
+            raise Refuse(f"inserted lines from `{_short(keys[code[0]])}` close with `end` a "
+                         "block the snippet does not show")
 
     def _check_head_insert(self, b_idx: list[int], kept: list[str]) -> None:
         if not any(line.strip() for line in kept):

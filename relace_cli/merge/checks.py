@@ -112,6 +112,9 @@ def check_result(out, snip: Doc, orig: Doc, mode: str, ob: Blocks, al: Aligner,
         _check_ellipsis_body(out)
     if ob.lang in MARKDOWN and _fences(out.lines) % 2 and not _fences(orig.lines) % 2:
         raise Refuse("the merge would leave a Markdown code fence unclosed")
+    reason = _duplicate_label(out)
+    if reason:
+        raise Refuse(reason)
     # 4. context lines repeated around an insertion
     reason = repeated_context(out.lines, out.source, snip.keys)
     if reason:
@@ -141,6 +144,33 @@ def check_result(out, snip: Doc, orig: Doc, mode: str, ob: Blocks, al: Aligner,
 _DECLARATION = re.compile(
     r"^(?:(?:public|private|protected|internal|static|readonly|final|override|pub(?:\([\w:]+\))?)"
     r"\s+)*(?:[\w<>\[\]?,.]+\s+)?[A-Za-z_]\w*\s*(?::\s*[^=;]+)?\s*(?:[;={,]|$)")
+
+
+_LABEL = re.compile(r"^(?:default\s*:|case\b.*:|\{:else\b.*\}|\{:then\b.*\}|\{:catch\b.*\})$")
+
+
+def _duplicate_label(out) -> str | None:  # noqa: ANN001
+    """A branch label the merge adds (`default:`, `{:else}`) that the same block already has:
+    the snippet's copy was the original's label, shown with its body elided."""
+    lines, source = out.lines, out.source
+    n = len(lines)
+    for i in range(n):
+        k = lines[i].strip()
+        if source[i] >= 0 or not k or _LABEL.match(k) is None:
+            continue
+        ind = indent_of(lines[i])
+        for step in (-1, 1):
+            j = i + step
+            while 0 <= j < n:
+                line = lines[j]
+                if line.strip():
+                    d = indent_of(line)
+                    if d < ind:
+                        break  # left the block
+                    if d == ind and source[j] >= 0 and line.strip() == k:
+                        return f"`{k[:50]}` would appear twice in one block (its body elided?)"
+                j += step
+    return None
 
 
 def _fences(lines: list[str]) -> int:
