@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from relace_cli.linediff import common_ends
 from relace_cli.markers import OPENERS, is_marker
 from relace_cli.merge.text import indent_of, is_trivial
 
@@ -118,20 +119,11 @@ def facing_edit(new: list[str], kept: list[str], at_start: bool) -> str | None:
     wraps = distinctive(b) and len(b) >= 12 and b in a
     items = a[:2] == b[:2] == "- " and len(b) >= 8 and _ratio(a, b) >= 0.8
     # two comments that start alike (`# Build the message object; ...`): a reworded one
-    comments = a[:1] in "#/" and a[:2] == b[:2] and _common_prefix(a, b) >= 16
+    comments = a[:1] in "#/" and a[:2] == b[:2] and common_ends(a, b)[0] >= 16
     if wraps or items or comments:
         return (f"`{_short(a)}` may replace `{_short(b)}` next to elided code or be added "
                 "next to it; the snippet does not say")
     return None
-
-
-def _common_prefix(a: str, b: str) -> int:
-    n = 0
-    for x, y in zip(a, b, strict=False):
-        if x != y:
-            break
-        n += 1
-    return n
 
 
 def _ratio(a: str, b: str) -> float:
@@ -295,12 +287,7 @@ def edited(a: str, b: str) -> bool:
     if a[0] == "@" or a.startswith("#["):
         return False  # a decorator: see `attached.attached_end`
     n = min(len(a), len(b))
-    p = 0
-    while p < n and a[p] == b[p]:
-        p += 1
-    q = 0
-    while q < n - p and a[-1 - q] == b[-1 - q]:
-        q += 1
+    p, q = common_ends(a, b)
     if p + q < 12:
         return False
     if p + q == n:
