@@ -393,8 +393,8 @@ class Aligner(AnchorRules):
                 if skeys[s][:1] in ATTACHED_FIRST and not self.decorates_alike(s, o):
                     break
                 self.add_match(s, o)
-            elif (similar(skeys[s], okeys[o]) or edited(skeys[s], okeys[o])) \
-                    and self.add_cut(s, o):
+            elif (similar(skeys[s], okeys[o]) or edited(skeys[s], okeys[o])
+                  or self._header_edit(s, o)) and self.add_cut(s, o):
                 self.add_cut(s + 1, o + 1)
             else:
                 break
@@ -413,7 +413,8 @@ class Aligner(AnchorRules):
                     break
                 self.add_match(s, o)
             elif (similar(skeys[s], okeys[o]) or edited(skeys[s], okeys[o])
-                  or self._clause_edit(s, o)) and self.add_cut(s + 1, o + 1):
+                  or self._clause_edit(s, o) or self._header_edit(s, o)) \
+                    and self.add_cut(s + 1, o + 1):
                 self.add_cut(s, o)
             else:
                 break

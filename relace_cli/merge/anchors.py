@@ -12,7 +12,7 @@ import re
 from typing import TYPE_CHECKING
 
 from relace_cli.merge.attached import is_decorator
-from relace_cli.merge.guards import slot_key
+from relace_cli.merge.guards import edited, slot_key
 from relace_cli.merge.text import CODE, HARD, Doc, indent_of, is_closer, is_trivial
 
 if TYPE_CHECKING:
@@ -143,6 +143,22 @@ class AnchorRules:
             return False
         old = b[len(word):].strip(" :{}()").strip()
         return bool(old) and old in a[len(word):]
+
+    def _header_edit(self, s: int, o: int) -> bool:
+        """`with raises(E, match="x"):` written where the original has `with raises(E):`,
+        above the same first body line: the header was edited, not a block added beside it
+        (a copy of the old body under a near-copy of its header)."""
+        a, b = self.s.keys[s], self.o.keys[o]
+        if not a or not b or a[-1] != b[-1] or a[-1] not in ":{" \
+                or s + 1 >= len(self.s.keys) or o + 1 >= len(self.o.keys):
+            return False
+        body = self.s.keys[s + 1]
+        if not body or body != self.o.keys[o + 1] or self.s.kinds[s + 1] != CODE:
+            return False
+        sl, ol = self.s.lines, self.o.lines
+        if indent_of(sl[s + 1]) <= indent_of(sl[s]) or indent_of(ol[o + 1]) <= indent_of(ol[o]):
+            return False
+        return edited(a[:-1].rstrip(), b[:-1].rstrip())
 
     def _context(self, options: list[tuple[int, range]], chunk: range, front: bool) -> None:
         """Match the context lines of *chunk* - its first (front) or last p lines - to the

@@ -20,7 +20,7 @@ from relace_cli.merge.guards import (
     repeated_context,
     slot_key,
 )
-from relace_cli.merge.text import CODE, MARKDOWN, PYTHONIC, Doc, indent_of
+from relace_cli.merge.text import CODE, MARKDOWN, PYTHONIC, SOFT, Doc, indent_of, is_trivial
 
 # A merge that deletes more than this share of the original's non-blank lines, with no trace
 # of them anywhere in the snippet, is refused.
@@ -60,6 +60,40 @@ def check_open_ends(al: Aligner) -> None:
                 f"the fragment ends inside a nested block of `{skeys[s][:50]}`; unclear whether "
                 f"the original's remaining lines (`{rest[0][:40]}`...) stay"
             )
+
+
+def check_prefix(al: Aligner) -> None:
+    """A bare fragment that changes nothing, copying the original from its first line, several
+    units without a gap, and stopping before the end: as the top of the file shown alone it
+    would be pointless, so it reads as a complete file that deletes the rest - or as a copy cut
+    short. Either way, not merged. (A prefix that changes something keeps the rest.)"""
+    skeys, skinds, okeys = al.s.keys, al.s.kinds, al.o.keys
+    units = skinds.count(SOFT) - 1
+    if units < 2:
+        return
+    first_o = next((i for i, k in enumerate(okeys) if k), None)
+    first_s = next((i for i, k in enumerate(skeys) if k), None)
+    if first_o is None or first_s is None or al.match.get(first_s) != first_o:
+        return
+    tail = None
+    for s0, s1, o0, o1 in al.gaps():
+        if any(k for k in skeys[s0:s1]) or SOFT not in skinds[s0:s1]:
+            continue  # an edit, or no elision
+        code = [o for o in range(o0, o1) if okeys[o]]
+        if not code:
+            continue
+        if all(is_trivial(okeys[o]) for o in code):
+            return  # `}`: the fragment's own block end, left out
+        if o1 < len(okeys) or s1 < len(skeys):
+            return  # a gap in the middle: the fragment skips code, it is no copy of a prefix
+        tail = code[0]
+    if tail is None:
+        return
+    covered = sum(1 for k in okeys[:tail] if k)
+    if covered < sum(1 for k in okeys if k) / 2:
+        return
+    raise Refuse(f"the snippet repeats the original unchanged from its first line and stops at "
+                 f"line {tail}: does it delete the rest (`{okeys[tail][:40]}`...)? Not merged")
 
 
 def check_result(out, snip: Doc, orig: Doc, mode: str, ob: Blocks, al: Aligner,

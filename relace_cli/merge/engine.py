@@ -6,7 +6,7 @@ from relace_cli.markers import OPENERS, comment_body, is_marker_body
 from relace_cli.merge.align import Aligner, StructureConflict
 from relace_cli.merge.assemble import Assembler, Refuse
 from relace_cli.merge.blocks import FLAT, Blocks
-from relace_cli.merge.checks import check_open_ends, check_result
+from relace_cli.merge.checks import check_open_ends, check_prefix, check_result
 from relace_cli.merge.defs import anchor_definitions
 from relace_cli.merge.directives import find_removals
 from relace_cli.merge.guards import (
@@ -23,6 +23,7 @@ from relace_cli.merge.text import (
     guess_language,
     indent_of,
     is_closer,
+    match_indent_style,
     split,
 )
 
@@ -33,7 +34,8 @@ def merge_text(original: str, snippet: str, language: str | None) -> tuple[str, 
     """(merged text, strategy); raises Refuse with a one-line reason."""
     lang = guess_language(language, original, snippet)
     olines, ofinal = split(original)
-    slines, _ = split(snippet)
+    given = olines
+    slines = match_indent_style(split(snippet)[0], olines)
     snip = Doc(slines, False)
     if not any(snip.keys):
         raise Refuse("the snippet is empty")
@@ -100,6 +102,8 @@ def merge_text(original: str, snippet: str, language: str | None) -> tuple[str, 
     if removals:
         out = removals.apply(out, olines)
     check_result(out, snip, orig, mode, ob, al, orig_keys)
+    if mode == "fragment" and out.lines == given:
+        check_prefix(al)  # a no-op: unless the snippet deletes the rest
     lines = out.lines
     text = "\n".join(lines)
     if lines and (orig.final_newline or not original):

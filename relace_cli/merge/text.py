@@ -165,3 +165,67 @@ def family(lang: str) -> str:
 
 def leading_ws_uses_tabs(line: str) -> bool:
     return line[:1] == "\t"
+
+
+
+def _space_unit(lines: list[str]) -> int:
+    """The indentation step of the space-indented original: 2 when a tenth of its indented
+    lines sit at 2 mod 4 columns, else 4 (odd widths - ` * ` doc comment lines - do not
+    count)."""
+    widths = [len(x) - len(x.lstrip(" ")) for x in lines[:2000] if x[:1] == " " and x.strip()]
+    even = [w for w in widths if w % 2 == 0]
+    twos = sum(1 for w in even if w % 4 == 2)
+    return 2 if even and twos * 10 >= len(even) else 4
+
+
+def _snippet_step(lines: list[str]) -> int:
+    """The snippet's own indentation step: the one amount by which a line is ever indented
+    deeper than the line before it (0 when it varies, or never happens)."""
+    steps = set()
+    prev = None
+    for x in lines:
+        body = x.lstrip(" ")
+        if not body or body[:1] == "*":
+            continue
+        w = len(x) - len(body)
+        if prev is not None and w > prev:
+            steps.add(w - prev)
+        prev = w
+    return steps.pop() if len(steps) == 1 else 0
+
+
+def match_indent_style(slines: list[str], olines: list[str]) -> list[str]:
+    """The snippet's lines indented like the original: tab levels become the file's space
+    step (`\treturn` -> two spaces in a 2-space file), or 2-space levels become tabs in a
+    tab-indented file. Mixed or unindented texts are left alone (4-space levels and tabs
+    already agree: a tab counts 4 columns)."""
+    s_tab = s_sp = o_tab = o_sp = 0
+    for x in slines:
+        if x[:1] == "\t":
+            s_tab += 1
+            if x.lstrip("\t")[:1] in _WS:
+                return slines  # tabs then spaces: leave the columns as they are
+        elif x[:1] == " " and x.strip():
+            s_sp += 1
+    for x in olines[:2000]:
+        if x[:1] == "\t":
+            o_tab += 1
+        elif x[:1] == " " and x.strip():
+            o_sp += 1
+    if s_tab and not s_sp and o_sp and not o_tab:
+        unit = _space_unit(olines)
+        if unit == 4:
+            return slines
+        out = []
+        for x in slines:
+            body = x.lstrip("\t")
+            out.append(" " * (unit * (len(x) - len(body))) + body if body != x else x)
+        return out
+    if s_sp and not s_tab and o_tab and not o_sp and _snippet_step(slines) == 2:
+        out = []
+        for x in slines:
+            body = x.lstrip(" ")
+            w = len(x) - len(body)
+            out.append("\t" * (w // 2) + " " * (w % 2) + body if w and body else x)
+        return out
+    return slines
