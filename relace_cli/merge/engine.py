@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from relace_cli.markers import OPENERS, comment_body, is_marker_body
 from relace_cli.merge.align import Aligner, StructureConflict
+from relace_cli.merge.append import append_at_end
 from relace_cli.merge.assemble import Assembler, Refuse
 from relace_cli.merge.blocks import FLAT, Blocks
 from relace_cli.merge.checks import check_open_ends, check_prefix, check_result
@@ -88,6 +89,10 @@ def merge_text(original: str, snippet: str, language: str | None) -> tuple[str, 
         reason = anchor_definitions(al, lang)
         if reason:
             raise Refuse(reason)
+    if not al.match and not al.def_anchors and mode == "markers":
+        lines = append_at_end(snip, orig, lang)
+        if lines is not None:
+            return "\n".join(lines) + ("\n" if orig.final_newline else ""), "append"
     if not al.match and not al.def_anchors:
         repeated = [(k, len(al.pos[k])) for k in snip.keys
                     if k in al.pos and len(al.pos[k]) > 1 and distinctive(k)]
