@@ -33,6 +33,8 @@ from relace_cli.merge.lcs import lis
 from relace_cli.merge.text import CODE, HARD, Doc, indent_of, is_closer, is_trivial
 
 _LCS_CELLS = 60_000
+# the end of a tag spread over lines, right after its matched last attribute
+TAG_ENDS = frozenset(("/>", ">"))
 
 
 class StructureConflict(Exception):
@@ -343,9 +345,10 @@ class Aligner(AnchorRules):
             counts[k] = counts.get(k, 0) + 1
         cands = []
         pos = self.pos
+        fresh = -1  # the end of a new element found in the gap: its lines anchor nothing
         for i in code:
             k = skeys[i]
-            if not k or counts[k] != 1:
+            if not k or counts[k] != 1 or i <= fresh:
                 continue
             where = pos.get(k)
             if not where:
@@ -366,6 +369,11 @@ class Aligner(AnchorRules):
                 continue
             if marked and self.inside_new_block(i):
                 continue  # new code that repeats a line found in the gap: no anchor
+            if marked:
+                end = self._new_sibling(i, where[a], s1, o1)
+                if end:
+                    fresh = end
+                    continue  # `<li>` of a new item, facing the next item's `<li>`
             cands.append((i, where[a]))
         chain = [p for p in lis(cands) if self.add_match(*p)] if cands else cands
         if chain:
@@ -388,9 +396,12 @@ class Aligner(AnchorRules):
                 extendable(skeys[s]) or (skeys[s] == okeys[o] and (
                     (opener_word(skeys[s]) and (skeys[s] == "{" or self._elided_inside(s)))
                     or (self._marker_next(s) and not is_closer(skeys[s]))
-                    or (at_start and skeys[s] in OPEN_BRACKETS)))):
+                    or (at_start and skeys[s] in OPEN_BRACKETS)
+                    or (skeys[s] in TAG_ENDS and self.match.get(s - 1) == o - 1)))):
             if skeys[s] == okeys[o]:
                 if skeys[s][:1] in ATTACHED_FIRST and not self.decorates_alike(s, o):
+                    break
+                if self._new_sibling(s, o, s1, o1):
                     break
                 self.add_match(s, o)
             elif (similar(skeys[s], okeys[o]) or edited(skeys[s], okeys[o])

@@ -11,8 +11,9 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from relace_cli.linediff import common_ends
 from relace_cli.merge.attached import is_decorator
-from relace_cli.merge.guards import edited, slot_key
+from relace_cli.merge.guards import Ambiguous, edited, slot_key
 from relace_cli.merge.text import CODE, HARD, Doc, indent_of, is_closer, is_trivial
 
 if TYPE_CHECKING:
@@ -159,6 +160,38 @@ class AnchorRules:
         if indent_of(sl[s + 1]) <= indent_of(sl[s]) or indent_of(ol[o + 1]) <= indent_of(ol[o]):
             return False
         return edited(a[:-1].rstrip(), b[:-1].rstrip())
+
+    def _new_sibling(self, s: int, o: int, s1: int, o1: int) -> int:
+        """Snippet line *s* opens a complete element (`<li>` ... `</li>`, `{` ... `},`) where the
+        original's next element opens with the same line but holds other text: a new sibling
+        inserted before it, not that element rewritten: the element's last line, else 0.
+        Raises Ambiguous when the two bodies are neither alike nor plainly different."""
+        k = self.s.keys[s]
+        if not (k[:1] == "<" or k[-1:] == "(" or k in OPEN_BRACKETS):
+            return 0  # an item of a list: not `if err != nil {` after its statement
+        if k in OPEN_BRACKETS:
+            prev = next((x for x in reversed(self.s.keys[:s]) if x), "")
+            if prev[-1:] != "," and prev[:1] not in ")]}":
+                return 0  # Allman: `if (x)` / `{` opens that statement's body
+        se, oe = self.sb.end(s), self.ob.end(o)
+        if se is None or oe is None:
+            return 0
+        s_end, o_end = se[0], oe[0]
+        if s_end <= s or s_end >= s1 or o_end >= o1 or HARD in self.s.kinds[s:s_end + 1]:
+            return 0
+        mine = [k for k in self.s.keys[s + 1:s_end + 1] if k]
+        theirs = [k for k in self.o.keys[o + 1:o_end + 1] if k]
+        if mine == theirs or any(k in theirs for k in mine if not (is_trivial(k) or is_closer(k))):
+            return 0  # the same element, maybe edited in part
+        a, b = "\n".join(mine), "\n".join(theirs)
+        p, q = common_ends(a, b)
+        share = (p + q) / max(len(a), len(b), 1)
+        if share >= 0.8:
+            return 0  # `/contact` -> `/contact-us`: an edit of that element
+        if share <= 0.55:
+            return s_end
+        raise Ambiguous(f"`{self.s.keys[s][:40]}` may start a new element or rewrite the next one "
+                        f"(`{theirs[0][:40]}`); the snippet does not say")
 
     def _context(self, options: list[tuple[int, range]], chunk: range, front: bool) -> None:
         """Match the context lines of *chunk* - its first (front) or last p lines - to the
