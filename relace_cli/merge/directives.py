@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 
 from relace_cli.markers import OPENERS, comment_body
 from relace_cli.merge.blocks import Blocks
-from relace_cli.merge.text import CODE, HARD, Doc, is_comment
+from relace_cli.merge.defs import definition
+from relace_cli.merge.text import CODE, HARD, Doc, is_closer, is_comment
 
 _DIRECTIVE = re.compile(
     r"^(?:remove|delete|drop|removed|deleted)\b\s*:?\s*(?:the\s+)?"
@@ -42,6 +43,10 @@ class Removals:
         for a, b in self.ranges:
             gone.update(range(a, b))
             if a == 0 or not lines[a - 1].strip():
+                if b < n and is_closer(lines[b].strip()):
+                    while a > 0 and not lines[a - 1].strip():  # `}` of the enclosing block
+                        a -= 1
+                        gone.add(a)
                 while b < n and not lines[b].strip():
                     gone.add(b)
                     b += 1
@@ -124,7 +129,10 @@ def _resolve(name: str, kind: str, orig: Doc, lang: str) -> tuple[int, int] | st
         rf"(?:(?:def|function\*?|func|fn|class|struct|enum|interface|trait|type|module|sub)\s+)?"
         rf"(?:\([^)]*\)\s*)?{esc}\s*(?:[(<:=\[{{]|$|\s+(?:=|extends|implements|\{{))"
     )
-    hits = [j for j, k in enumerate(orig.keys) if k and defs.match(k)]
+    call = re.compile(rf"^(?:await\s+|this\.|self\.)?{esc}\s*\(.*\)\s*;?$")  # `validate(order);`
+    bare = name.strip(".").split(".")[-1]
+    hits = [j for j, k in enumerate(orig.keys)
+            if k and ((defs.match(k) and not call.match(k)) or _defines(orig, j, bare, lang))]
     if kind == "import" or not hits:
         imp = re.compile(rf"^(?:import|from|use|using|#include|require)\b.*\b{esc}\b")
         imports = [j for j, k in enumerate(orig.keys) if imp.match(k)]
@@ -135,7 +143,13 @@ def _resolve(name: str, kind: str, orig: Doc, lang: str) -> tuple[int, int] | st
     if len(hits) > 1:
         return f"removal target `{name}` appears {len(hits)} times in the original"
     j = hits[0]
-    got = Blocks(orig, lang).end(j)
+    blocks = Blocks(orig, lang)
+    got = blocks.end(j)
+    nxt = j + 1
+    while nxt < len(orig.keys) and not orig.keys[nxt]:
+        nxt += 1
+    if (got is None or got[0] == j) and nxt < len(orig.keys) and orig.keys[nxt] == "{":
+        got = blocks.end(nxt)  # Allman: the body opens on the next line
     end = got[0] if got is not None else j
     start = j
     while start > 0:
@@ -145,3 +159,17 @@ def _resolve(name: str, kind: str, orig: Doc, lang: str) -> tuple[int, int] | st
         else:
             break
     return start, end + 1
+
+
+def _defines(orig: Doc, j: int, name: str, lang: str) -> bool:
+    """Does original line *j* open the definition of *name*, with a typed signature such as
+    `private void validate(Order o) {` (or its `{` on the next line, Allman style)?"""
+    key = orig.keys[j]
+    if name not in key or key[-1:] in ";,":
+        return False
+    got = definition(key, lang)
+    if got is None and key[-1:] == ")":
+        nxt = next((k for k in orig.keys[j + 1:j + 3] if k), "")
+        if nxt == "{":
+            got = definition(key + " {", lang)
+    return got is not None and got[1].split(".")[-1] == name

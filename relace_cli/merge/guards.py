@@ -29,6 +29,9 @@ _IMPORT = re.compile(
     r"^(?:import\b|from\s+\S+\s+import\b|#\s*include\b|use\s|using\s|require\b|package\s|"
     r"(?:const|let|var)\s+.*=\s*require\()"
 )
+# a branch of a match: `Shape::Rect(r) => ...`, `is Loading -> ...`, `WHEN 'new' THEN ...`
+_ARM = re.compile(r"^((?:case\s+|is\s+)?[\w:.'\"]+(?:\([^()]*\))?)\s*(?:=>|->)\s*\S")
+_WHEN = re.compile(r"^(?i:when)\s+(.+?)\s+(?i:then)\b")
 _ALNUM4 = re.compile(r"(?:[^\W_][\W_]*){4}").search  # at least 4 letters or digits
 _NOT_KEYS = frozenset("else elif try except finally default case if for while with do".split())
 
@@ -42,7 +45,8 @@ def import_like(key: str) -> bool:
 
 
 def slot_key(key: str) -> str | None:
-    """What a line defines or sets: `def:load`, `set:version`, `return`; None otherwise."""
+    """What a line defines, sets or matches: `def:load`, `set:version`, `return`,
+    `arm:Shape::Rect(r)`; None otherwise."""
     if not key or is_trivial(key):
         return None
     if _RETURN.match(key):
@@ -64,6 +68,9 @@ def slot_key(key: str) -> str | None:
     m = _KEY.match(key)
     if m and m.group(1) not in _NOT_KEYS:
         return "set:" + m.group(1)
+    m = _ARM.match(key) or _WHEN.match(key)
+    if m:  # a second branch with the same pattern would never run: it is an edit
+        return "arm:" + m.group(1)
     return None
 
 
@@ -120,7 +127,12 @@ def facing_edit(new: list[str], kept: list[str], at_start: bool) -> str | None:
     items = a[:2] == b[:2] == "- " and len(b) >= 8 and _ratio(a, b) >= 0.8
     # two comments that start alike (`# Build the message object; ...`): a reworded one
     comments = a[:1] in "#/" and a[:2] == b[:2] and common_ends(a, b)[0] >= 16
-    if wraps or items or comments:
+    # the same head, another tail: `Shape::Rect(r) => r.area(),` / `Shape::Rect(r) => r.w * r.h,`,
+    # `case A:` / `case A, D:`, `ENV MODE=prod` / `ENV MODE=staging`
+    head = common_ends(a, b)[0]
+    heads = head >= 8 and head * 2 >= min(len(a), len(b)) and a[0] != "@" \
+        and not a.startswith("#[") and (" " in a[:head] or "(" in a[:head])
+    if wraps or items or comments or heads:
         return (f"`{_short(a)}` may replace `{_short(b)}` next to elided code or be added "
                 "next to it; the snippet does not say")
     return None
