@@ -27,7 +27,7 @@ from relace_cli.merge.anchors import (
     statement,
 )
 from relace_cli.merge.blocks import Blocks
-from relace_cli.merge.guards import edited, similar
+from relace_cli.merge.guards import edited
 from relace_cli.merge.lcs import lcs as _lcs
 from relace_cli.merge.lcs import lis
 from relace_cli.merge.text import CODE, HARD, Doc, indent_of, is_closer, is_trivial
@@ -404,7 +404,7 @@ class Aligner(AnchorRules):
                 if self._new_sibling(s, o, s1, o1):
                     break
                 self.add_match(s, o)
-            elif (similar(skeys[s], okeys[o]) or edited(skeys[s], okeys[o])
+            elif (self._similar(s, o) or edited(skeys[s], okeys[o])
                   or self._header_edit(s, o)) and self.add_cut(s, o):
                 self.add_cut(s + 1, o + 1)
             else:
@@ -423,7 +423,7 @@ class Aligner(AnchorRules):
                 if skeys[s][:1] in ATTACHED_FIRST and not self.decorates_alike(s, o):
                     break
                 self.add_match(s, o)
-            elif (similar(skeys[s], okeys[o]) or edited(skeys[s], okeys[o])
+            elif (self._similar(s, o) or edited(skeys[s], okeys[o])
                   or self._clause_edit(s, o) or self._header_edit(s, o)) \
                     and self.add_cut(s + 1, o + 1):
                 self.add_cut(s, o)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from relace_cli.linediff import common_ends
 from relace_cli.merge.attached import is_decorator
-from relace_cli.merge.guards import Ambiguous, edited, slot_key
+from relace_cli.merge.guards import Ambiguous, edited, similar, slot_key
 from relace_cli.merge.text import CODE, HARD, Doc, indent_of, is_closer, is_trivial
 
 if TYPE_CHECKING:
@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 ATTACHED_FIRST = frozenset("@#[")  # first characters of decorators / attributes
 _MAX_STACK = 12
 DATA = frozenset("yaml yml toml".split())
+# key = value files: a name set again in another section is another setting
+_SETTINGS = DATA | frozenset("ini cfg conf properties env json".split())
 
 
 class AnchorRules:
@@ -144,6 +146,30 @@ class AnchorRules:
             return False
         old = b[len(word):].strip(" :{}()").strip()
         return bool(old) and old in a[len(word):]
+
+    def _similar(self, s: int, o: int) -> bool:
+        """`similar`, except that setting a name the original sets more than once
+        (`err = s.insert(u)`, `err = s.notify(u)`) says nothing about which line it edits."""
+        a, b = self.s.keys[s], self.o.keys[o]
+        if not similar(a, b):
+            return False
+        slot = slot_key(b)
+        if slot is None or not slot.startswith("set:") or "=" not in b or self.sb.lang in _SETTINGS:
+            return True
+        # another assignment to the name in the same block: a sequence of steps
+        name, lines, keys = slot[4:], self.o.lines, self.o.keys
+        ind = indent_of(lines[o])
+        for step in (-1, 1):
+            j = o + step
+            while 0 <= j < len(keys) and abs(j - o) <= 200:
+                if keys[j]:
+                    d = indent_of(lines[j])
+                    if d < ind:
+                        break  # the block's header or end
+                    if d == ind and name in keys[j] and slot_key(keys[j]) == slot:
+                        return False
+                j += step
+        return True
 
     def _header_edit(self, s: int, o: int) -> bool:
         """`with raises(E, match="x"):` written where the original has `with raises(E):`,

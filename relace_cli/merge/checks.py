@@ -20,7 +20,16 @@ from relace_cli.merge.guards import (
     repeated_context,
     slot_key,
 )
-from relace_cli.merge.text import CODE, MARKDOWN, PYTHONIC, SOFT, Doc, indent_of, is_trivial
+from relace_cli.merge.text import (
+    CODE,
+    MARKDOWN,
+    PYTHONIC,
+    SOFT,
+    Doc,
+    indent_of,
+    is_closer,
+    is_trivial,
+)
 
 # A merge that deletes more than this share of the original's non-blank lines, with no trace
 # of them anywhere in the snippet, is refused.
@@ -96,6 +105,38 @@ def check_prefix(al: Aligner) -> None:
                  f"line {tail}: does it delete the rest (`{okeys[tail][:40]}`...)? Not merged")
 
 
+def _closed_early(out, snip: Doc, orig: Doc, al: Aligner, snip_keys: dict[str, int]) -> None:
+    """A deletion right before the snippet's closing lines (`}` / `}` to its end or a
+    marker) that takes whole methods or a `return` with it: a snippet cut short by a lazy
+    writer reads the same as one deleting the rest of the block. Not merged."""
+    at: dict[int, int] | None = None
+    for o0, o1, added in out.deleted:
+        if added:
+            continue
+        lost = [k for k in orig.keys[o0:o1] if k and k not in snip_keys and not is_trivial(k)]
+        if len(lost) < 2 or not any(definition(k, al.sb.lang) or slot_key(k) == "return"
+                                    for k in lost):
+            continue
+        if at is None:
+            at = {o: s for s, o in al.match.items()}
+        o = o1
+        while o < len(orig.keys) and not orig.keys[o]:
+            o += 1
+        s = at.get(o)
+        if s is None or not is_closer(snip.keys[s]):
+            continue
+        rest = [j for j in range(s, len(snip.keys)) if snip.keys[j] or snip.kinds[j] != CODE]
+        tail = []
+        for j in rest:
+            if snip.kinds[j] != CODE:
+                break
+            tail.append(j)
+        if all(is_closer(snip.keys[j]) for j in tail):
+            raise Refuse(f"the snippet closes its block right after line {o0}, deleting "
+                         f"{len(lost)} lines it does not show (`{lost[0][:40]}`...): cut short, "
+                         "or deleted? Not merged")
+
+
 def check_result(out, snip: Doc, orig: Doc, mode: str, ob: Blocks, al: Aligner,
             orig_keys: set[str]) -> None:
     snip_keys = al.counts  # how often each code key occurs in the snippet
@@ -109,6 +150,8 @@ def check_result(out, snip: Doc, orig: Doc, mode: str, ob: Blocks, al: Aligner,
                     f"the snippet {where} without a marker but would delete lines "
                     f"{o0 + 1}-{o1} (`{lost[0][:50]}`...); add a marker to keep them"
                 )
+    if mode == "markers":
+        _closed_early(out, snip, orig, al, snip_keys)
     # 2. anchors out of order (a moved line): deleting by context is no longer reliable
     if al.dropped and mode == "markers":
         for o0, o1, _added in out.deleted:

@@ -123,6 +123,16 @@ def facing_edit(new: list[str], kept: list[str], at_start: bool) -> str | None:
     a, b = (mine[-1], theirs[0]) if at_start else (mine[0], theirs[-1])
     if a == b:
         return None
+    near = theirs[1:4] if at_start else theirs[-4:-1]
+    if distinctive(a) and a[0] not in "@<" and not a.startswith("#[") and a in near:
+        # `WORKDIR /srv` / `COPY package.json ./` written above kept `WORKDIR /app` / `COPY
+        # package.json ./`: the copied line is context, so the new one may be an edit
+        return (f"`{_short(a)}` next to elided code is also in that code; unclear whether the "
+                "lines around it replace or join it")
+    if a.split(" ", 1)[0].isupper() and a.split(" ", 1)[0] == b.split(" ", 1)[0] \
+            and a.count(" ") == b.count(" ") == 1:
+        return (f"`{_short(a)}` may replace `{_short(b)}` next to elided code or be added "
+                "next to it; the snippet does not say")  # `EXPOSE 8080` / `EXPOSE 3000`
     wraps = distinctive(b) and len(b) >= 12 and b in a
     items = a[:2] == b[:2] == "- " and len(b) >= 8 and _ratio(a, b) >= 0.8
     # two comments that start alike (`# Build the message object; ...`): a reworded one
