@@ -11,7 +11,7 @@ from relace_cli.merge.align import Aligner
 from relace_cli.merge.assemble import Refuse
 from relace_cli.merge.attached import is_decorator, is_generic_decorator
 from relace_cli.merge.blocks import Blocks
-from relace_cli.merge.defs import definition
+from relace_cli.merge.defs import OVERLOADING, definition
 from relace_cli.merge.guards import (
     distinctive,
     duplicate_key,
@@ -189,7 +189,7 @@ def check_result(out, snip: Doc, orig: Doc, mode: str, ob: Blocks, al: Aligner,
         _check_ellipsis_body(out)
     if ob.lang in MARKDOWN and _fences(out.lines) % 2 and not _fences(orig.lines) % 2:
         raise Refuse("the merge would leave a Markdown code fence unclosed")
-    reason = _duplicate_label(out)
+    reason = _duplicate_label(out) or _duplicate_definition(out, ob.lang)
     if reason:
         raise Refuse(reason)
     # 4. context lines repeated around an insertion
@@ -224,6 +224,41 @@ _DECLARATION = re.compile(
 
 
 _LABEL = re.compile(r"^(?:default\s*:|case\b.*:|\{:else\b.*\}|\{:then\b.*\}|\{:catch\b.*\})$")
+
+
+def _duplicate_definition(out, lang: str) -> str | None:  # noqa: ANN001
+    """A definition the merge adds beside the original's one of the same name in the same
+    block (`def dump` twice in `class Json`): an edited copy, its old self kept by a marker.
+    Languages with overloading, and declarations ending in `;`, are left alone."""
+    if lang in OVERLOADING:
+        return None
+    lines, source = out.lines, out.source
+    n = len(lines)
+    for i in range(n):
+        if source[i] >= 0:
+            continue
+        k = lines[i].strip()
+        if not k or k[-1] == ";" or k[0] in "#/@*<" or k.startswith("impl"):
+            continue  # (`impl Display for A` / `for B`: no name of its own)
+        got = definition(k, lang)
+        if got is None or (i and lines[i - 1].strip()[:1] == "@"):
+            continue  # (`@x.setter`, `@overload`: a second definition by design)
+        name = got[1].split(".")[-1]
+        ind = indent_of(lines[i])
+        for step in (-1, 1):
+            j = i + step
+            while 0 <= j < n:
+                line = lines[j]
+                if line.strip():
+                    d = indent_of(line)
+                    if d < ind:
+                        break  # left the block
+                    if d == ind and source[j] >= 0 and name in line \
+                            and definition(line.strip(), lang) == got:
+                        return (f"`{k[:50]}` would be defined twice in one block (an edited "
+                                "copy, with the old one kept?)")
+                j += step
+    return None
 
 
 def _duplicate_label(out) -> str | None:  # noqa: ANN001

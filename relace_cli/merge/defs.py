@@ -42,7 +42,7 @@ _PATTERNS = [
                       r"([A-Za-z_$][\w$]*)\s*(?:<[^<>()]*>)?\s*\(.*\)\s*"
                       r"(?::\s*[^{;=]+|throws\s+[\w., ]+)?\s*\{$")),
 ]
-_OVERLOADING = frozenset("java cs cpp cc cxx hpp hh hxx h kt kts scala swift dart groovy".split())
+OVERLOADING = frozenset("java cs cpp cc cxx hpp hh hxx h kt kts scala swift dart groovy".split())
 _COLON_TYPES = frozenset("kt kts scala swift".split())
 
 
@@ -144,7 +144,7 @@ def anchor_definitions(al: Aligner, lang: str) -> str | None:
                 or oe[1] != s_explicit or oe[0] >= hi:
             return f"definition `{name}` does not line up with the original's one"
         o_end = oe[0]
-        if lang in _OVERLOADING:
+        if lang in OVERLOADING:
             mine, theirs = _param_types(s.keys[h], lang), _param_types(o.keys[j], lang)
             if mine is None or mine != theirs:
                 return f"`{name}` with a new signature may be an added overload; not merged"
