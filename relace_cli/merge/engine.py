@@ -161,8 +161,9 @@ def _spans_whole(snip: Doc, orig: Doc) -> bool:
     first, last = snip.keys[fs], snip.keys[ls]
     if not distinctive(first) or orig.keys.count(first) != 1:
         return False
-    if distinctive(last):
-        return orig.keys.count(last) == 1
+    if distinctive(last) and orig.keys.count(last) == 1:
+        return True
+    # (`return wrapper` ends several functions: the block it ends must be the same one)
     hs, ho = _tail_header(snip, ls), _tail_header(orig, lo)
     if hs is None or ho is None:
         return False
