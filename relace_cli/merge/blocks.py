@@ -45,7 +45,7 @@ _FENCE = re.compile(r"^(`{3,}|~{3,})")
 _NOT_BRACKET_BYTES = bytes(c for c in range(256) if chr(c) not in "()[]{}\n")
 
 
-def _bracket_chars(text: str) -> str:
+def bracket_chars(text: str) -> str:
     """*text* with everything but brackets (and newlines) removed."""
     return text.encode("utf-8", "surrogatepass").translate(None, _NOT_BRACKET_BYTES).decode()
 
@@ -138,7 +138,7 @@ class Blocks:
             text = self._strip.sub("", text)
         get = _SHAPES.get
         info = [get(shape) or _shape(shape) if shape else FLAT
-                for shape in _bracket_chars(text).split("\n")]
+                for shape in bracket_chars(text).split("\n")]
         kinds = doc.kinds
         if kinds.count(CODE) != len(kinds):  # marker lines have no brackets of their own
             for i, kind in enumerate(kinds):
@@ -155,9 +155,9 @@ class Blocks:
         if self.doc.kinds[i] != CODE:
             return FLAT
         text = self.doc.lines[i]
-        shape = _bracket_chars(text)
+        shape = bracket_chars(text)
         if shape and not _QUOTE_CHARS.isdisjoint(text):
-            shape = _bracket_chars(self._strip.sub("", text))
+            shape = bracket_chars(self._strip.sub("", text))
         if not shape:
             return FLAT
         return _SHAPES.get(shape) or _shape(shape)

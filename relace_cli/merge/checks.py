@@ -10,7 +10,7 @@ import re
 from relace_cli.merge.align import Aligner
 from relace_cli.merge.assemble import Refuse
 from relace_cli.merge.attached import is_decorator, is_generic_decorator
-from relace_cli.merge.blocks import Blocks
+from relace_cli.merge.blocks import Blocks, bracket_chars
 from relace_cli.merge.defs import OVERLOADING, definition
 from relace_cli.merge.guards import (
     distinctive,
@@ -26,6 +26,7 @@ from relace_cli.merge.text import (
     PYTHONIC,
     SOFT,
     Doc,
+    family,
     indent_of,
     is_closer,
     is_trivial,
@@ -137,6 +138,28 @@ def _closed_early(out, snip: Doc, orig: Doc, al: Aligner, snip_keys: dict[str, i
                          "or deleted? Not merged")
 
 
+def _check_bracket_balance(out, orig: Doc, ob: Blocks) -> None:  # noqa: ANN001
+    """In a brace language, the lines a merge adds must open and close as many brackets as
+    the lines it drops: else a `}` the snippet showed as context was added as new code (or
+    one was lost), and the file no longer parses."""
+    if family(ob.lang) != "brace":
+        return
+    raw = bracket_chars("\n".join(orig.lines))
+    if any(raw.count(a) != raw.count(b) for a, b in ("{}", "()", "[]")):
+        return  # an original that does not balance (by a rough count): no yardstick
+    new = [line for line, src in zip(out.lines, out.source, strict=True) if src < 0]
+    kept = set(out.source)
+    gone = [o for o in range(len(orig.lines)) if o not in kept and orig.keys[o]]
+    if not new and not gone:
+        return
+    nb = Blocks(Doc(new, False), ob.lang)
+    added = sum(nb.info(i)[0] for i in range(len(new)))
+    dropped = sum(ob.info(o)[0] for o in gone)
+    if added != dropped:
+        raise Refuse("the merge would leave the file's brackets unbalanced (a closing line of "
+                     "the snippet taken for new code?)")
+
+
 def check_result(out, snip: Doc, orig: Doc, mode: str, ob: Blocks, al: Aligner,
             orig_keys: set[str]) -> None:
     snip_keys = al.counts  # how often each code key occurs in the snippet
@@ -176,6 +199,7 @@ def check_result(out, snip: Doc, orig: Doc, mode: str, ob: Blocks, al: Aligner,
             f"the merge would delete {lost_total} of {nonblank} lines that the snippet does "
             "not account for"
         )
+    _check_bracket_balance(out, orig, ob)
     # 3. markers left behind
     new_lines = [line for line, src in zip(out.lines, out.source, strict=True) if src < 0]
     reason = leftover_marker(new_lines, orig_keys)

@@ -8,7 +8,7 @@ from relace_cli.merge.append import append_at_end
 from relace_cli.merge.assemble import Assembler, Refuse
 from relace_cli.merge.blocks import FLAT, Blocks
 from relace_cli.merge.checks import check_open_ends, check_prefix, check_result
-from relace_cli.merge.defs import anchor_definitions
+from relace_cli.merge.defs import anchor_definitions, definition
 from relace_cli.merge.directives import find_removals
 from relace_cli.merge.guards import (
     Ambiguous,
@@ -28,6 +28,7 @@ from relace_cli.merge.text import (
     split,
 )
 
+_STYLES = frozenset("css scss less".split())
 _BARE = frozenset(("...", "…", "// ...", "[...]"))
 
 
@@ -68,8 +69,11 @@ def merge_text(original: str, snippet: str, language: str | None) -> tuple[str, 
         text = "\n".join(slines) + ("\n" if slines else "")
         return text, "whole-file"
     sb = None
-    if has_markers:
+    if has_markers and not _markers_inside_only(snip, lang):
         mode = "markers"
+    elif has_markers:  # `func f() {` / `// ...` / edit / `// ...` / `}`: one unit, marked inside
+        mode = "fragment"
+        snip, sb = _with_soft_markers(snip, lang)
     elif _spans_whole(snip, orig) if whole is None else whole:
         mode = "whole-file"
         _check_first_indent(snip, orig)
@@ -215,6 +219,24 @@ def _tail_header(doc: Doc, last: int) -> int | None:
     return None
 
 
+def _markers_inside_only(snip: Doc, lang: str) -> bool:
+    """The snippet starts and ends with code at its shallowest depth, and every marker of it
+    is deeper: definitions with their bodies partly elided, and nothing said about the code
+    around them - a fragment."""
+    keys, kinds, lines = snip.keys, snip.kinds, snip.lines
+    first, last = _ends([k if kinds[i] == CODE or not k else "" for i, k in enumerate(keys)])
+    if first is None or kinds[first] != CODE or HARD in kinds[:first] or HARD in kinds[last:]:
+        return False
+    head = keys[first]
+    if definition(head, lang) is None and not (head[-1] == "{" and lang in _STYLES):
+        return False  # a definition (or a CSS rule): not `{` of a JSON file, not `if ...`
+    base = indent_of(lines[first])
+    if indent_of(lines[last]) != base:
+        return False
+    return all(indent_of(lines[i]) > base for i, kind in enumerate(kinds) if kind == HARD) and \
+        all(indent_of(lines[i]) >= base for i, k in enumerate(keys) if k and kinds[i] == CODE)
+
+
 def _with_soft_markers(snip: Doc, lang: str) -> tuple[Doc, Blocks]:
     """A bare fragment: imply markers before, between and after its top-level units."""
     keys = snip.keys
@@ -244,7 +266,7 @@ def _with_soft_markers(snip: Doc, lang: str) -> tuple[Doc, Blocks]:
     for cut in cut_before:  # increasing
         lines += snip.lines[prev:cut]
         new_keys += snip.keys[prev:cut]
-        kinds += [CODE] * (cut - prev)
+        kinds += snip.kinds[prev:cut]
         lines.append("")
         new_keys.append("")
         kinds.append(SOFT)
@@ -254,7 +276,7 @@ def _with_soft_markers(snip: Doc, lang: str) -> tuple[Doc, Blocks]:
         prev = cut
     lines += snip.lines[prev:]
     new_keys += snip.keys[prev:]
-    kinds += [CODE] * (len(snip.lines) - prev)
+    kinds += snip.kinds[prev:]
     lines.append("")
     new_keys.append("")
     kinds.append(SOFT)
