@@ -209,7 +209,9 @@ class AnchorRules:
         theirs = [k for k in self.o.keys[o + 1:o_end + 1] if k]
         if mine == theirs or any(k in theirs for k in mine if not (is_trivial(k) or is_closer(k))):
             return 0  # the same element, maybe edited in part
-        a, b = "\n".join(mine), "\n".join(theirs)
+        # (closing lines are alike in any two elements: they do not count)
+        a = "\n".join(k for k in mine if not is_closer(k))
+        b = "\n".join(k for k in theirs if not is_closer(k))
         p, q = common_ends(a, b)
         share = (p + q) / max(len(a), len(b), 1)
         if share >= 0.8:
