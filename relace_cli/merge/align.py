@@ -475,3 +475,5 @@ class Aligner(AnchorRules):
                 break  # stable: a further structure pass would find nothing new
         else:
             self.structure()
+        if self.backfill_labels():
+            self.structure()

@@ -171,6 +171,25 @@ class AnchorRules:
                 j += step
         return True
 
+    def backfill_labels(self) -> bool:
+        """`default:` / `else {` left unmatched (too common to anchor on) right above its
+        matched first body line, where the original has the same label right above that
+        line: it is the original's label. True when a match was added."""
+        keys, okeys, kinds = self.s.keys, self.o.keys, self.s.kinds
+        added = False
+        for s, o in sorted(self.match.items()):
+            h, g = s - 1, o - 1
+            if h < 0 or g < 0 or h in self.match or kinds[h] != CODE:
+                continue
+            k = keys[h]
+            if not k or k != okeys[g] or not is_trivial(k) or k[-1] not in ":{" \
+                    or not any(c.isalpha() for c in k):  # (`{` alone: an Allman body)
+                continue
+            got = self.sb.end(h)
+            if got is not None and self.add_match(h, g):
+                added = True
+        return added
+
     def _header_edit(self, s: int, o: int) -> bool:
         """`with raises(E, match="x"):` written where the original has `with raises(E):`,
         above the same first body line: the header was edited, not a block added beside it
