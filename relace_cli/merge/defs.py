@@ -28,7 +28,8 @@ _NOT_NAMES = frozenset(
 _PATTERNS = [
     ("fn", re.compile(r"^(?:async\s+)?def\s+([A-Za-z_]\w*)\s*\(")),
     ("type", re.compile(r"^class\s+([A-Za-z_]\w*)\b")),
-    ("fn", re.compile(rf"^{_MODS}function\*?\s+([A-Za-z_$][\w$]*)\s*[<(]")),
+    ("fn", re.compile(rf"^{_MODS}function\*?\s+([A-Za-z_$][\w$.:]*)\s*[<(]")),  # (Lua `M:f(`)
+    ("fn", re.compile(r"^def\s+(?:self\.)?([A-Za-z_]\w*[?!]?)\s*(?:\(|$|do\b)")),  # Ruby, Elixir
     ("fn", re.compile(r"^func\s+(?:\(\s*\w*\s*\*?\s*([\w.]+)(?:\[[^\]]*\])?\s*\)\s*)?"
                       r"([A-Za-z_]\w*)\s*[\[(]")),
     ("fn", re.compile(rf"^{_MODS}(?:fn|fun)\s+(?:<[^>]*>\s*)?([A-Za-z_]\w*)\s*[<(]")),

@@ -227,12 +227,15 @@ def _markers_inside_only(snip: Doc, lang: str) -> bool:
     first, last = _ends([k if kinds[i] == CODE or not k else "" for i, k in enumerate(keys)])
     if first is None or kinds[first] != CODE or HARD in kinds[:first] or HARD in kinds[last:]:
         return False
-    head = keys[first]
+    h = first
+    while h < last and (keys[h][:1] == "@" or keys[h].startswith("#[") or not keys[h]):
+        h += 1  # (`@Service` / `#[derive(Debug)]` above it)
+    head = keys[h]
     if definition(head, lang) is None and not (head[-1] == "{" and lang in _STYLES):
         return False  # a definition (or a CSS rule): not `{` of a JSON file, not `if ...`
     base = indent_of(lines[first])
     if indent_of(lines[last]) != base:
-        return False
+        return False  # (where a Python block shown so ends, the snippet does not say)
     return all(indent_of(lines[i]) > base for i, kind in enumerate(kinds) if kind == HARD) and \
         all(indent_of(lines[i]) >= base for i, k in enumerate(keys) if k and kinds[i] == CODE)
 
