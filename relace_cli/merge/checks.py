@@ -138,6 +138,16 @@ def _closed_early(out, snip: Doc, orig: Doc, al: Aligner, snip_keys: dict[str, i
                          "or deleted? Not merged")
 
 
+def _owner(doc: Doc, o: int) -> int:
+    """The header of the innermost block holding line *o* (the nearest shallower line above),
+    or -1 at the top level."""
+    ind = indent_of(doc.lines[o])
+    for j in range(o - 1, -1, -1):
+        if doc.keys[j] and indent_of(doc.lines[j]) < ind:
+            return j
+    return -1
+
+
 def _check_bracket_balance(out, orig: Doc, ob: Blocks) -> None:  # noqa: ANN001
     """In a brace language, the lines a merge adds must open and close as many brackets as
     the lines it drops: else a `}` the snippet showed as context was added as new code (or
@@ -233,7 +243,13 @@ def check_result(out, snip: Doc, orig: Doc, mode: str, ob: Blocks, al: Aligner,
             if k in inserted:
                 orig_count[k] = orig_count.get(k, 0) + 1
         out_keys = [x.strip() for x in out.lines]
-        reason = duplicated(out_keys, inserted, orig_count, snip_keys)
+        allowed = dict(snip_keys)
+        shown = set(al.match.values())
+        for s, o in al.dropped:  # `self.total = 0` in a new method as in `__init__`: new code,
+            k = snip.keys[s]     # unless the block holding the old copy is shown (a move)
+            if k in inserted and al.inside_new_block(s) and _owner(orig, o) not in shown:
+                allowed[k] = allowed.get(k, 0) + orig_count.get(k, 0)
+        reason = duplicated(out_keys, inserted, orig_count, allowed)
         if reason:
             for s, _o in al.dropped:
                 if snip.keys[s] in reason:
