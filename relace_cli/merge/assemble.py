@@ -32,11 +32,8 @@ from relace_cli.merge.text import (
     is_comment,
     is_trivial,
     reindent,
+    uses_tabs,
 )
-
-# lines that start with a space and are not all whitespace
-_SPACE_INDENTED = re.compile(r"^ [^\S\n]*\S", re.M).findall
-
 
 _END_LANGS = frozenset("rb rake gemspec lua ex exs jl cr".split())
 _END_OPENER = re.compile(
@@ -132,12 +129,7 @@ class Assembler:
 
     def _file_tabs(self) -> bool | None:
         """Does the original indent with tabs? None when it has no indented line."""
-        head = "\n" + "\n".join(self.o.lines[:2000])
-        tabs = head.count("\n\t")
-        spaces = len(_SPACE_INDENTED(head)) if "\n " in head else 0
-        if not tabs and not spaces:
-            return None
-        return tabs > spaces
+        return uses_tabs(self.o.lines, self.lang)
 
     def snippet_line(self, si: int) -> str:
         delta, tabs = self.chunk_delta[self.chunk_of[si]]

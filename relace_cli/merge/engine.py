@@ -37,7 +37,7 @@ def merge_text(original: str, snippet: str, language: str | None) -> tuple[str, 
     lang = guess_language(language, original, snippet)
     olines, ofinal = split(original)
     given = olines
-    slines = match_indent_style(split(snippet)[0], olines)
+    slines = match_indent_style(split(snippet)[0], olines, lang)
     snip = Doc(slines, False)
     if not any(snip.keys):
         raise Refuse("the snippet is empty")

@@ -168,6 +168,32 @@ def leading_ws_uses_tabs(line: str) -> bool:
 
 
 
+_TAB_ONLY = frozenset("go mk make makefile".split())  # gofmt; make recipes need a tab
+
+
+def _indented(lines: list[str]) -> tuple[int, int]:
+    """(tab-led, space-led) lines among the first 2000, not counting ` * ` doc-comment
+    lines or a lone leading space (alignment, not indentation)."""
+    tabs = spaces = 0
+    for x in lines[:2000]:
+        c = x[:1]
+        if c == "\t":
+            tabs += 1
+        elif c == " " and x[1:2] == " ":
+            body = x.lstrip(" ")
+            if body and body[0] != "*":
+                spaces += 1
+    return tabs, spaces
+
+
+def uses_tabs(lines: list[str], lang: str) -> bool | None:
+    """Does a text indent with tabs? None when it has no indented line."""
+    tabs, spaces = _indented(lines)
+    if not tabs and not spaces:
+        return None
+    return tabs > spaces or (tabs > 0 and lang in _TAB_ONLY)
+
+
 def _space_unit(lines: list[str]) -> int:
     """The indentation step of the space-indented original: 2 when a tenth of its indented
     lines sit at 2 mod 4 columns, else 4 (odd widths - ` * ` doc comment lines - do not
@@ -194,12 +220,12 @@ def _snippet_step(lines: list[str]) -> int:
     return steps.pop() if len(steps) == 1 else 0
 
 
-def match_indent_style(slines: list[str], olines: list[str]) -> list[str]:
+def match_indent_style(slines: list[str], olines: list[str], lang: str) -> list[str]:
     """The snippet's lines indented like the original: tab levels become the file's space
     step (`\treturn` -> two spaces in a 2-space file), or 2-space levels become tabs in a
     tab-indented file. Mixed or unindented texts are left alone (4-space levels and tabs
     already agree: a tab counts 4 columns)."""
-    s_tab = s_sp = o_tab = o_sp = 0
+    s_tab = s_sp = 0
     for x in slines:
         if x[:1] == "\t":
             s_tab += 1
@@ -207,12 +233,8 @@ def match_indent_style(slines: list[str], olines: list[str]) -> list[str]:
                 return slines  # tabs then spaces: leave the columns as they are
         elif x[:1] == " " and x.strip():
             s_sp += 1
-    for x in olines[:2000]:
-        if x[:1] == "\t":
-            o_tab += 1
-        elif x[:1] == " " and x.strip():
-            o_sp += 1
-    if s_tab and not s_sp and o_sp and not o_tab:
+    tabs = uses_tabs(olines, lang)
+    if s_tab and not s_sp and tabs is False:
         unit = _space_unit(olines)
         if unit == 4:
             return slines
@@ -221,7 +243,7 @@ def match_indent_style(slines: list[str], olines: list[str]) -> list[str]:
             body = x.lstrip("\t")
             out.append(" " * (unit * (len(x) - len(body))) + body if body != x else x)
         return out
-    if s_sp and not s_tab and o_tab and not o_sp and _snippet_step(slines) == 2:
+    if s_sp and not s_tab and tabs and _snippet_step(slines) == 2:
         out = []
         for x in slines:
             body = x.lstrip(" ")
