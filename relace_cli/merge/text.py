@@ -204,20 +204,41 @@ def _space_unit(lines: list[str]) -> int:
     return 2 if even and twos * 10 >= len(even) else 4
 
 
-def _snippet_step(lines: list[str]) -> int:
-    """The snippet's own indentation step: the one amount by which a line is ever indented
-    deeper than the line before it (0 when it varies, or never happens)."""
-    steps = set()
+def _step_mode(lines: list[str]) -> int:
+    """The original's indentation step: the amount by which a line most often goes deeper
+    than the line before it, when three quarters of the steps agree (else 0)."""
+    counts: dict[int, int] = {}
     prev = None
-    for x in lines:
+    for x in lines[:2000]:
         body = x.lstrip(" ")
-        if not body or body[:1] == "*":
+        if not body or body[:1] == "*" or x[:1] == "\t":
             continue
         w = len(x) - len(body)
         if prev is not None and w > prev:
-            steps.add(w - prev)
+            counts[w - prev] = counts.get(w - prev, 0) + 1
         prev = w
-    return steps.pop() if len(steps) == 1 else 0
+    if not counts:
+        return 0
+    step, n = max(counts.items(), key=lambda kv: kv[1])
+    return step if n * 4 >= sum(counts.values()) * 3 else 0
+
+
+def _snippet_step(lines: list[str], least: int = 1) -> int:
+    """The snippet's own indentation step: the one amount by which a line is ever indented
+    deeper than the line before it, at least *least* times (else 0)."""
+    steps = set()
+    seen = 0
+    prev = None
+    for x in lines:
+        body = x.lstrip(" ")
+        if not body or body[:1] == "*" or ("..." in body and body[:1] in "#/<-{"):
+            continue  # (a marker's depth says nothing about the code's step)
+        w = len(x) - len(body)
+        if prev is not None and w > prev:
+            steps.add(w - prev)
+            seen += 1
+        prev = w
+    return steps.pop() if len(steps) == 1 and seen >= least else 0
 
 
 def match_indent_style(slines: list[str], olines: list[str], lang: str) -> list[str]:
@@ -234,6 +255,15 @@ def match_indent_style(slines: list[str], olines: list[str], lang: str) -> list[
         elif x[:1] == " " and x.strip():
             s_sp += 1
     tabs = uses_tabs(olines, lang)
+    if s_sp and not s_tab and tabs is False and lang not in MARKDOWN:
+        mine, theirs = _snippet_step(slines, least=2), _step_mode(olines)
+        if {mine, theirs} == {2, 4}:  # a 2-space snippet for a 4-space file, or the reverse
+            out = []
+            for x in slines:
+                body = x.lstrip(" ")
+                w = len(x) - len(body)
+                out.append(" " * (w // mine * theirs + w % mine) + body if w and body else x)
+            return out
     if s_tab and not s_sp and tabs is False:
         unit = _space_unit(olines)
         if unit == 4:
