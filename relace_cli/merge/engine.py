@@ -18,6 +18,7 @@ from relace_cli.merge.imports import rewrite_header
 from relace_cli.merge.text import (
     CODE,
     HARD,
+    MARKDOWN,
     PYTHONIC,
     SOFT,
     Doc,
@@ -29,6 +30,8 @@ from relace_cli.merge.text import (
 )
 
 _STYLES = frozenset("css scss less".split())
+_PY_BARE = frozenset(("...", "…", "[...]"))  # never Python code mid-body
+_PROSE = frozenset("txt text".split())
 _BARE = frozenset(("...", "…", "// ...", "[...]"))
 
 
@@ -52,7 +55,7 @@ def merge_text(original: str, snippet: str, language: str | None) -> tuple[str, 
         original = "\n".join(olines) + ("\n" if ofinal and olines else "")
         orig = Doc(olines, ofinal)
     orig_keys = set(orig.keys)
-    bodies = _classify(snip, orig_keys, lang)
+    bodies = _classify(snip, orig_keys, lang, olines)
     if lang == "yaml" and snip.keys.count("---") > orig.keys.count("---"):
         raise Refuse("the snippet starts a YAML document (`---`) the original does not have; "
                      "unclear which lines belong to it")
@@ -120,16 +123,46 @@ def merge_text(original: str, snippet: str, language: str | None) -> tuple[str, 
     return text, mode
 
 
-def _classify(snip: Doc, orig_keys: set[str], lang: str) -> dict[int, str | None]:
+def _classify(snip: Doc, orig_keys: set[str], lang: str,
+              olines: list[str]) -> dict[int, str | None]:
     """Mark the snippet's marker lines; the comment body of every line that may be one."""
     bare_ok = lang not in PYTHONIC and lang != ""
     kinds = snip.kinds
     bodies: dict[int, str | None] = {}
     seen: dict[str, tuple[str | None, bool]] = {}  # key: (body, marker-looking), this call
     lines = snip.lines
+    fenced = _fenced(snip.keys) if lang in MARKDOWN else None
+    anchored = set()  # the code blocks (by number) with a line the original has
+    if fenced is not None:
+        for k, f in zip(snip.keys, fenced, strict=True):
+            if f and k and k in orig_keys:
+                anchored.add(f - 1)
+    outside = None  # the original's keys outside its code fences (Markdown)
+    prev = ""
     for i, key in enumerate(snip.keys):
         if not key:
             continue
+        if fenced is not None and fenced[i] and fenced[i] - 1 not in anchored:
+            prev = key
+            continue  # a new code block: `...` or `# ... your code ...` is its content
+        if key in _PY_BARE and lang in PYTHONIC and key not in orig_keys:
+            if key != "..." or not (prev.endswith(":") or prev[:1] in "\"'"):
+                # (`def f():` or its docstring, then `...`: maybe a stub's body)
+                kinds[i] = HARD
+                prev = key
+                continue
+        if bare_ok and key in _BARE and key in orig_keys and fenced is not None:
+            if outside is None:
+                okeys = [x.strip() for x in olines]
+                inside = _fenced(okeys)
+                outside = {k for k, f in zip(okeys, inside, strict=True) if not f}
+            if key not in outside:  # the original's `...` is a code block's output line
+                kinds[i] = HARD
+                prev = key
+                continue
+        if key == "..." and lang in _PROSE and key not in orig_keys:
+            raise Refuse("a `...` line in a text file may be content or an elision; not merged")
+        prev = key
         if key[0] in OPENERS:
             got = seen.get(key)
             if got is None:
@@ -147,6 +180,27 @@ def _classify(snip: Doc, orig_keys: set[str], lang: str) -> dict[int, str | None
         elif bare_ok and key in _BARE and key not in orig_keys:
             kinds[i] = HARD
     return bodies
+
+
+def _fenced(keys: list[str]) -> list[int]:
+    """For each line, the number (from 1) of the Markdown code block it lies inside, or 0
+    (the fence lines themselves are outside)."""
+    out = []
+    fence = ""
+    n = 0
+    for k in keys:
+        if fence:
+            if k.startswith(fence) and not k[len(fence):].strip(fence[0]).strip():
+                fence = ""
+                out.append(0)
+                continue
+            out.append(n)
+            continue
+        if k.startswith(("```", "~~~")):
+            fence = k[:3]
+            n += 1
+        out.append(0)
+    return out
 
 
 def _spans_whole(snip: Doc, orig: Doc) -> bool:
