@@ -146,7 +146,7 @@ def _classify(snip: Doc, orig_keys: set[str], lang: str,
             prev = key
             continue  # a new code block: `...` or `# ... your code ...` is its content
         if key in _PY_BARE and lang in PYTHONIC and key not in orig_keys:
-            if key != "..." or not (prev.endswith(":") or prev[:1] in "\"'"):
+            if key != "..." or not (prev.endswith(":") or prev[:1] in ("'", '"')):
                 # (`def f():` or its docstring, then `...`: maybe a stub's body)
                 kinds[i] = HARD
                 prev = key

@@ -267,11 +267,17 @@ def _shows(keys: list[str], seq: list[str]) -> bool:
     return any(code[i:i + m] == seq for i in range(len(code) - m + 1) if code[i] == seq[0])
 
 
+# `...` standing for list items inside a line: `SELECT id, ..., created_at`, `["a", ..., "b"]`
+_INLINE_ELISION = re.compile(r",\s*(?:\.\.\.|…)\s*,")
+
+
 def leftover_marker(new_lines: list[str], orig_keys: set[str]) -> str | None:
     for line in new_lines:
         k = line.strip()
         if k and k[0] in OPENERS and k not in orig_keys and is_marker(line):
             return f"the result would keep the marker `{_short(k)}`"
+        if k and ("..." in k or "…" in k) and k not in orig_keys and _INLINE_ELISION.search(k):
+            return f"`{_short(k)}` elides part of a line with `...`; not merged"
     return None
 
 
