@@ -361,8 +361,9 @@ class Aligner(AnchorRules):
                 a = bisect_left(where, o0)
                 if bisect_left(where, o1, a) - a != 1:
                     continue
-            if marked and is_trivial(k):
-                continue
+            if marked and is_trivial(k) and not (k[-1] in ":{" and k[0].isalpha()
+                                                 and self._marker_next(i)):
+                continue  # (`try:` / `# ...`: the one `try:` of the gap, its body elided)
             if k[0] in ATTACHED_FIRST and not self.decorates_alike(i, where[a]):
                 continue
             if k[-1] == ":" and not self.key_in_place(i, where[a]):
@@ -412,6 +413,8 @@ class Aligner(AnchorRules):
             s += 1
             o += 1
         lo_s, lo_o = s, o
+        if lo_s < s1 and lo_o < o1 and skeys[lo_s] != okeys[lo_o]:
+            self._header_after_new(lo_s, s1, lo_o)
         s, o = s1 - 1, o1 - 1
         # both texts end here: a common last statement such as `return {}` is the same line
         # (not a closer, a bare word or punctuation: `}`, `EOF`, `...` may end other blocks)

@@ -190,6 +190,26 @@ class AnchorRules:
                 added = True
         return added
 
+    def _header_after_new(self, s: int, s1: int, o: int) -> None:
+        """`anchor / NEW / try: / # ...` where the original has `try:` right after the anchor:
+        that `try:` (too common to anchor on) is the original's, its body elided, and the new
+        lines go above it."""
+        keys, kinds, okeys = self.s.keys, self.s.kinds, self.o.keys
+        while o < len(okeys) and not okeys[o]:
+            o += 1
+        if o >= len(okeys):
+            return
+        h = s
+        while h < s1 and kinds[h] == CODE:
+            k = keys[h]
+            if k == okeys[o]:
+                if h > s and is_trivial(k) and k[-1:] in ":{" and k[:1].isalpha() \
+                        and self._marker_next(h) and all(keys[j] not in self.pos or not keys[j]
+                                                         for j in range(s, h)):
+                    self.add_match(h, o)
+                return
+            h += 1
+
     def _header_edit(self, s: int, o: int) -> bool:
         """`with raises(E, match="x"):` written where the original has `with raises(E):`,
         above the same first body line: the header was edited, not a block added beside it
