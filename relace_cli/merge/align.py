@@ -296,8 +296,9 @@ class Aligner(AnchorRules):
     def _open_at(self, h: int, end: int) -> bool:
         """Are brackets opened from line *h* to *end* of the snippet still open after it?"""
         infos, info = self.sb._info, self.sb.info
-        depth = 0
-        for j in range(h, end + 1):
+        net, low, _ = infos[h] or info(h)
+        depth = net - low  # (`} else {` closes one block, then opens its own)
+        for j in range(h + 1, end + 1):
             depth += (infos[j] or info(j))[0]
         return depth > 0
 
