@@ -106,6 +106,34 @@ def check_prefix(al: Aligner) -> None:
                  f"line {tail}: does it delete the rest (`{okeys[tail][:40]}`...)? Not merged")
 
 
+def _replaced_definitions(out, orig: Doc, ob: Blocks, snip_keys: dict[str, int]) -> None:
+    """New lines put in place of whole definitions the snippet never mentions (their headers
+    and bodies): the new code's context lines were found in those definitions by chance (a
+    new test repeating another test's lines), not a rewrite of them. A header replaced by
+    another name's (a rename) counts only when the snippet shows that body in full."""
+    kept = None
+    for o0, o1, added in out.deleted:
+        if not added:
+            continue  # deleted by context: neighbours shown, nothing put in their place
+        lost = [k for k in orig.keys[o0:o1] if k and k not in snip_keys]
+        heads = [o for o in range(o0, o1) if orig.keys[o] in lost
+                 and definition(orig.keys[o], ob.lang)]
+        if len(heads) >= 2 or (heads and len(lost) - len(heads) >= 3):
+            raise Refuse(f"the merge would put new lines in place of `{orig.keys[heads[0]][:50]}`"
+                         f" and {len(lost) - 1} more lines the snippet does not show; not merged")
+        if len(heads) == 1:
+            got = ob.end(heads[0])
+            if got is None:
+                continue
+            if kept is None:
+                kept = {src for src in out.source if src >= 0}
+            unshown = [o for o in range(o1, got[0] + 1) if o in kept and orig.keys[o]
+                       and orig.keys[o] not in snip_keys and not is_trivial(orig.keys[o])]
+            if unshown:
+                raise Refuse(f"`{orig.keys[heads[0]][:50]}` would be renamed with part of its "
+                             "body elided: a new definition copying its lines? Not merged")
+
+
 def _closed_early(out, snip: Doc, orig: Doc, al: Aligner, snip_keys: dict[str, int]) -> None:
     """A deletion right before the snippet's closing lines (`}` / `}` to its end or a
     marker) that takes whole methods or a `return` with it: a snippet cut short by a lazy
@@ -185,6 +213,7 @@ def check_result(out, snip: Doc, orig: Doc, mode: str, ob: Blocks, al: Aligner,
                 )
     if mode == "markers":
         _closed_early(out, snip, orig, al, snip_keys)
+    _replaced_definitions(out, orig, ob, snip_keys)
     # 2. anchors out of order (a moved line): deleting by context is no longer reliable
     if al.dropped and mode == "markers":
         for o0, o1, _added in out.deleted:
