@@ -139,6 +139,8 @@ def check_continuation(asm: Assembler, a_idx: list[int], b_idx: list[int], s0: i
         pairs.append((s0, s0 - 1, o0, o0 - 1))
     if b_idx and b_idx[-1] == s1 - 1 and s1 < len(s.keys) and match.get(s1) == o1:
         pairs.append((s1 - 1, s1, o1 - 1, o1))
+    _check_reflow(asm, [s.keys[i] for i in a_idx], o.keys[o0:o1], after=True)
+    _check_reflow(asm, [s.keys[i] for i in b_idx], o.keys[o0:o1], after=False)
     for si, sa, oi, oa in pairs:
         mine, theirs = s.keys[si], o.keys[oi]
         if not mine or not theirs or is_trivial(theirs) or is_closer(theirs) \
@@ -152,6 +154,41 @@ def check_continuation(asm: Assembler, a_idx: list[int], b_idx: list[int], s0: i
             continue  # a new block next to another one: an addition
         raise Refuse(f"`{_short(mine)}` sits where the original has `{_short(theirs)}`: "
                      "unclear whether it replaces it or is added")
+
+
+_WORDS = re.compile(r"\w+").findall
+
+
+def _check_reflow(asm: Assembler, new: list[str], kept: list[str], after: bool) -> None:
+    """New fragment lines next to kept ones that say nearly the same in other lines (`SELECT
+    id, name, email` for `SELECT id,` / `name,` / `email`, a paragraph reflowed): they may
+    replace the kept lines or be added beside them."""
+    from relace_cli.merge.assemble import Refuse
+
+    def unit(keys: list[str]) -> list[str]:  # the run of non-blank lines at that end
+        out = []
+        for k in keys:
+            if not k:
+                if out:
+                    break
+                continue
+            out.append(k)
+            if len(out) >= 12:
+                break
+        return out
+
+    mine = unit(new if after else new[::-1])
+    theirs = unit(kept if after else kept[::-1])
+    if not mine or not theirs or mine == theirs or any(
+            is_decorator(k, asm.lang) or k[:1] == "@" for k in mine + theirs):
+        return  # (decorators above a definition: see `attached_end`)
+    words = set(_WORDS(" ".join(theirs)))
+    if len(words) < 3:
+        return
+    share = len(words & set(_WORDS(" ".join(mine)))) / len(words)
+    if share >= 0.7:
+        raise Refuse(f"`{_short(mine[0])}` says nearly what the lines next to it say "
+                     f"(`{_short(theirs[0])}`...): unclear whether it replaces them")
 
 
 def _short(text: str, width: int = 60) -> str:
