@@ -176,6 +176,27 @@ def _owner(doc: Doc, o: int) -> int:
     return -1
 
 
+def _check_moved_body(out, orig: Doc) -> None:  # noqa: ANN001
+    """A block header the merge re-indents (`for req in lines:` wrapped in a new `with`)
+    whose body a marker keeps as it was: the kept lines would no longer sit inside it."""
+    lines, source = out.lines, out.source
+    n = len(lines)
+    for i in range(n):
+        o = source[i]
+        if o < 0 or lines[i] == orig.lines[o]:
+            continue
+        d = indent_of(lines[i]) - indent_of(orig.lines[o])
+        if not d or not orig.keys[o] or orig.keys[o][-1] not in ":{":
+            continue
+        j = i + 1
+        while j < n and not lines[j].strip():
+            j += 1
+        if j < n and source[j] == o + 1 and lines[j] == orig.lines[o + 1] \
+                and indent_of(orig.lines[o + 1]) > indent_of(orig.lines[o]):
+            raise Refuse(f"`{orig.keys[o][:50]}` moves {'in' if d > 0 else 'out'} by {abs(d)} "
+                         "columns but its body, elided by a marker, would stay; not merged")
+
+
 def _check_bracket_balance(out, orig: Doc, ob: Blocks) -> None:  # noqa: ANN001
     """In a brace language, the lines a merge adds must open and close as many brackets as
     the lines it drops: else a `}` the snippet showed as context was added as new code (or
@@ -239,6 +260,7 @@ def check_result(out, snip: Doc, orig: Doc, mode: str, ob: Blocks, al: Aligner,
             "not account for"
         )
     _check_bracket_balance(out, orig, ob)
+    _check_moved_body(out, orig)
     # 3. markers left behind
     new_lines = [line for line, src in zip(out.lines, out.source, strict=True) if src < 0]
     reason = leftover_marker(new_lines, orig_keys)
