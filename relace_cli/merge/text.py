@@ -204,6 +204,25 @@ def _space_unit(lines: list[str]) -> int:
     return 2 if even and twos * 10 >= len(even) else 4
 
 
+def _anchors_scale(slines: list[str], olines: list[str]) -> float:
+    """How the depths of lines found once in both texts relate: 2.0 when each step deeper in
+    the snippet is two steps in the original, 0.5 for the reverse, else 0 (or no evidence)."""
+    def once(lines: list[str]) -> dict[str, int]:
+        seen: dict[str, int] = {}
+        for x in lines:
+            k = x.strip()
+            if k:
+                seen[k] = -1 if k in seen else len(x) - len(x.lstrip(" "))
+        return seen
+
+    mine, theirs = once(slines), once(olines[:20000])
+    pairs = sorted({(w, theirs[k]) for k, w in mine.items()
+                    if w >= 0 and theirs.get(k, -1) >= 0 and not is_trivial(k)})
+    ratios = {(b[1] - a[1]) / (b[0] - a[0])
+              for a, b in zip(pairs, pairs[1:], strict=False) if b[0] != a[0]}
+    return ratios.pop() if len(ratios) == 1 else 0.0
+
+
 def _step_mode(lines: list[str]) -> int:
     """The original's indentation step: the amount by which a line most often goes deeper
     than the line before it, when three quarters of the steps agree (else 0)."""
@@ -217,8 +236,8 @@ def _step_mode(lines: list[str]) -> int:
         if prev is not None and w > prev:
             counts[w - prev] = counts.get(w - prev, 0) + 1
         prev = w
-    if not counts:
-        return 0
+    if sum(counts.values()) < 3:
+        return 0  # too few nested lines to tell
     step, n = max(counts.items(), key=lambda kv: kv[1])
     return step if n * 4 >= sum(counts.values()) * 3 else 0
 
@@ -257,7 +276,8 @@ def match_indent_style(slines: list[str], olines: list[str], lang: str) -> list[
     tabs = uses_tabs(olines, lang)
     if s_sp and not s_tab and tabs is False and lang not in MARKDOWN:
         mine, theirs = _snippet_step(slines, least=2), _step_mode(olines)
-        if {mine, theirs} == {2, 4}:  # a 2-space snippet for a 4-space file, or the reverse
+        if {mine, theirs} == {2, 4} and _anchors_scale(slines, olines) == theirs / mine:
+            # a 2-space snippet for a 4-space file, or the reverse, as its anchors confirm
             out = []
             for x in slines:
                 body = x.lstrip(" ")
