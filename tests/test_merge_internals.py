@@ -103,23 +103,24 @@ def test_heaviest_chain_matches_the_plain_dynamic_programme(os_: list[int], data
 
 def test_tab_levels_take_the_files_space_step() -> None:
     two = ["function f() {", "  if (x) {", "    y();", "  }", "}"]
-    assert match_indent_style(["\tif (x) {", "\t\tz();", "\t}"], two, "ts") == [
+    assert match_indent_style(["\tif (x) {", "\t\tz();", "\t}"], two, "ts", False) == [
         "  if (x) {", "    z();", "  }"]
     four = [x.replace("  ", "    ") for x in two]
     snippet = ["\tif (x) {", "\t\tz();", "\t}"]
-    assert match_indent_style(snippet, four, "ts") == snippet  # a tab already counts 4 columns
+    # a tab already counts 4 columns
+    assert match_indent_style(snippet, four, "ts", False) == snippet
 
 
 def test_two_space_levels_become_tabs_in_a_tab_file() -> None:
     tabs = ["func f() {", "\tif x {", "\t\ty()", "\t}", "}"]
-    got = match_indent_style(["  if x {", "    z()", "  }"], tabs, "go")
+    got = match_indent_style(["  if x {", "    z()", "  }"], tabs, "go", True)
     assert got == ["\tif x {", "\t\tz()", "\t}"]
 
 
 def test_irregular_or_mixed_indentation_is_left_alone() -> None:
     tabs = ["class A:", "\tdef f(self):", "\t\treturn 1"]
     irregular = ["  def f(self):", "      return 2"]  # +4 after 2: no single step
-    assert match_indent_style(irregular, tabs, "py") == irregular
+    assert match_indent_style(irregular, tabs, "py", True) == irregular
     two = ["a:", "  b: 1", "  c:", "    d: 2"]
     mixed = ["\t  c:", "\t    d: 3"]  # tabs then spaces: columns kept
-    assert match_indent_style(mixed, two, "yaml") == mixed
+    assert match_indent_style(mixed, two, "yaml", False) == mixed

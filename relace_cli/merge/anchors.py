@@ -87,13 +87,17 @@ class AnchorRules:
             from relace_cli.merge.defs import definition  # (defs imports this module)
 
             lang = self.sb.lang
-            names = {got[1] for k in self.o.keys if k and (got := definition(k, lang))}
+            okeys = self.o.keys
 
             def new(k: str) -> bool:  # a line the original lacks, and no edited definition
                 if k in self.pos or is_trivial(k):
                     return False
                 got = definition(k, lang)
-                return got is None or got[1] not in names
+                if got is None:
+                    return True
+                name = got[1]
+                return not any(name in x and (d := definition(x, lang)) and d[1] == name
+                               for x in okeys)
 
             owner = [False] * len(self.s.keys)
             stack: list[tuple[int, bool]] = []  # (indentation, the header is new)
@@ -175,11 +179,12 @@ class AnchorRules:
         """`default:` / `else {` left unmatched (too common to anchor on) right above its
         matched first body line, where the original has the same label right above that
         line: it is the original's label. True when a match was added."""
-        keys, okeys, kinds = self.s.keys, self.o.keys, self.s.kinds
+        keys, okeys, kinds, match = self.s.keys, self.o.keys, self.s.kinds, self.match
         added = False
-        for s, o in sorted(self.match.items()):
-            h, g = s - 1, o - 1
-            if h < 0 or g < 0 or h in self.match or kinds[h] != CODE:
+        for h in [i for i, k in enumerate(keys) if k and k[-1] in ":{" and i + 1 in match
+                  and i not in match]:
+            g = match[h + 1] - 1
+            if g < 0 or kinds[h] != CODE:
                 continue
             k = keys[h]
             if not k or k != okeys[g] or not is_trivial(k) or k[-1] not in ":{" \

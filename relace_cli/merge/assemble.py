@@ -74,12 +74,13 @@ def _short(text: str, width: int = 60) -> str:
 
 
 class Assembler:
-    def __init__(self, al: Aligner, lang: str, fragment: bool) -> None:
+    def __init__(self, al: Aligner, lang: str, fragment: bool, tabs: bool | None = None) -> None:
         self.al = al
         self.s: Doc = al.s
         self.o: Doc = al.o
         self.lang = lang
         self.fragment = fragment
+        self._tabs = tabs
         self.out = Output()
         self._deltas()
 
@@ -129,7 +130,7 @@ class Assembler:
 
     def _file_tabs(self) -> bool | None:
         """Does the original indent with tabs? None when it has no indented line."""
-        return uses_tabs(self.o.lines, self.lang)
+        return self._tabs if self._tabs is not None else uses_tabs(self.o.lines, self.lang)
 
     def snippet_line(self, si: int) -> str:
         delta, tabs = self.chunk_delta[self.chunk_of[si]]

@@ -203,18 +203,18 @@ def _check_bracket_balance(out, orig: Doc, ob: Blocks) -> None:  # noqa: ANN001
     one was lost), and the file no longer parses."""
     if family(ob.lang) != "brace":
         return
-    raw = bracket_chars("\n".join(orig.lines))
-    if any(raw.count(a) != raw.count(b) for a, b in ("{}", "()", "[]")):
-        return  # an original that does not balance (by a rough count): no yardstick
     new = [line for line, src in zip(out.lines, out.source, strict=True) if src < 0]
-    kept = set(out.source)
-    gone = [o for o in range(len(orig.lines)) if o not in kept and orig.keys[o]]
+    gone = [o for o in set(range(len(orig.lines))).difference(out.source) if orig.keys[o]]
     if not new and not gone:
         return
-    nb = Blocks(Doc(new, False), ob.lang)
-    added = sum(nb.info(i)[0] for i in range(len(new)))
+    shape = bracket_chars(ob._strip.sub("", "\n".join(new)))  # (strings, comments dropped)
+    added = sum(map(shape.count, "([{")) - sum(map(shape.count, ")]}"))
     dropped = sum(ob.info(o)[0] for o in gone)
-    if added != dropped:
+    if added == dropped:
+        return
+    raw = bracket_chars("\n".join(orig.lines))
+    if all(raw.count(a) == raw.count(b) for a, b in ("{}", "()", "[]")):
+        # (an original that does not balance, by a rough count, gives no yardstick)
         raise Refuse("the merge would leave the file's brackets unbalanced (a closing line of "
                      "the snippet taken for new code?)")
 
@@ -274,7 +274,7 @@ def check_result(out, snip: Doc, orig: Doc, mode: str, ob: Blocks, al: Aligner,
         _check_ellipsis_body(out)
     if ob.lang in MARKDOWN and _fences(out.lines) % 2 and not _fences(orig.lines) % 2:
         raise Refuse("the merge would leave a Markdown code fence unclosed")
-    reason = _duplicate_label(out) or _duplicate_definition(out, ob.lang)
+    reason = _duplicate_label(out) or _duplicate_definition(out, ob.lang, orig.lines)
     if reason:
         raise Refuse(reason)
     # 4. context lines repeated around an insertion
@@ -298,7 +298,7 @@ def check_result(out, snip: Doc, orig: Doc, mode: str, ob: Blocks, al: Aligner,
         shown = set(al.match.values())
         for s, o in al.dropped:  # `self.total = 0` in a new method as in `__init__`: new code,
             k = snip.keys[s]     # unless the block holding the old copy is shown (a move)
-            if k in inserted and al.inside_new_block(s) and _owner(orig, o) not in shown:
+            if k in inserted and _owner(orig, o) not in shown and al.inside_new_block(s):
                 allowed[k] = allowed.get(k, 0) + orig_count.get(k, 0)
         reason = duplicated(out_keys, inserted, orig_count, allowed)
         if reason:
@@ -317,7 +317,7 @@ _DECLARATION = re.compile(
 _LABEL = re.compile(r"^(?:default\s*:|case\b.*:|\{:else\b.*\}|\{:then\b.*\}|\{:catch\b.*\})$")
 
 
-def _duplicate_definition(out, lang: str) -> str | None:  # noqa: ANN001
+def _duplicate_definition(out, lang: str, orig_lines: list[str]) -> str | None:  # noqa: ANN001
     """A definition the merge adds beside the original's one of the same name in the same
     block (`def dump` twice in `class Json`): an edited copy, its old self kept by a marker.
     Languages with overloading, and declarations ending in `;`, are left alone."""
@@ -325,9 +325,8 @@ def _duplicate_definition(out, lang: str) -> str | None:  # noqa: ANN001
         return None
     lines, source = out.lines, out.source
     n = len(lines)
-    for i in range(n):
-        if source[i] >= 0:
-            continue
+    names = None  # the original's text, joined on first need
+    for i in [i for i, src in enumerate(source) if src < 0]:
         k = lines[i].strip()
         if not k or k[-1] == ";" or k[0] in "#/@*<" or k.startswith("impl"):
             continue  # (`impl Display for A` / `for B`: no name of its own)
@@ -335,6 +334,10 @@ def _duplicate_definition(out, lang: str) -> str | None:  # noqa: ANN001
         if got is None or (i and lines[i - 1].strip()[:1] == "@"):
             continue  # (`@x.setter`, `@overload`: a second definition by design)
         name = got[1].split(".")[-1]
+        if names is None:
+            names = "\n".join(orig_lines)
+        if name not in names:
+            continue  # a name the original never mentions
         ind = indent_of(lines[i])
         for step in (-1, 1):
             j = i + step

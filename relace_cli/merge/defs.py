@@ -43,6 +43,7 @@ _PATTERNS = [
                       r"([A-Za-z_$][\w$]*)\s*(?:<[^<>()]*>)?\s*\(.*\)\s*"
                       r"(?::\s*[^{;=]+|throws\s+[\w., ]+)?\s*\{$")),
 ]
+_KEYWORD = re.compile(r"\b(?:class|struct|enum|trait|interface|impl|type|def)\b").search
 OVERLOADING = frozenset("java cs cpp cc cxx hpp hh hxx h kt kts scala swift dart groovy".split())
 _COLON_TYPES = frozenset("kt kts scala swift".split())
 
@@ -51,6 +52,8 @@ def definition(key: str, lang: str) -> tuple[str, str] | None:
     """(kind, name) when *key* (a stripped line) opens a definition; Go methods are `T.name`."""
     if lang in PYTHONIC and not key.endswith(":"):
         return None
+    if "(" not in key and _KEYWORD(key) is None:
+        return None  # (every pattern needs a parenthesis or one of these words)
     for kind, pat in _PATTERNS:
         m = pat.match(key)
         if m is None:

@@ -27,6 +27,7 @@ from relace_cli.merge.text import (
     is_closer,
     match_indent_style,
     split,
+    uses_tabs,
 )
 
 _STYLES = frozenset("css scss less".split())
@@ -40,7 +41,8 @@ def merge_text(original: str, snippet: str, language: str | None) -> tuple[str, 
     lang = guess_language(language, original, snippet)
     olines, ofinal = split(original)
     given = olines
-    slines = match_indent_style(split(snippet)[0], olines, lang)
+    tabs = uses_tabs(olines, lang)
+    slines = match_indent_style(split(snippet)[0], olines, lang, tabs)
     snip = Doc(slines, False)
     if not any(snip.keys):
         raise Refuse("the snippet is empty")
@@ -110,7 +112,7 @@ def merge_text(original: str, snippet: str, language: str | None) -> tuple[str, 
         raise Refuse("no line of the snippet matches the original")
     if mode == "fragment":
         check_open_ends(al)
-    out = Assembler(al, lang, fragment=mode == "fragment").run()
+    out = Assembler(al, lang, fragment=mode == "fragment", tabs=tabs).run()
     if removals:
         out = removals.apply(out, olines)
     check_result(out, snip, orig, mode, ob, al, orig_keys)

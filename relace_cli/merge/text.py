@@ -171,19 +171,14 @@ def leading_ws_uses_tabs(line: str) -> bool:
 _TAB_ONLY = frozenset("go mk make makefile".split())  # gofmt; make recipes need a tab
 
 
+_SPACE_LED = re.compile(r"^  +[^ \t\n*]", re.M).findall  # (not ` * ` doc-comment lines)
+
+
 def _indented(lines: list[str]) -> tuple[int, int]:
-    """(tab-led, space-led) lines among the first 2000, not counting ` * ` doc-comment
+    """(tab-led, space-led) lines among the first 1000, not counting ` * ` doc-comment
     lines or a lone leading space (alignment, not indentation)."""
-    tabs = spaces = 0
-    for x in lines[:2000]:
-        c = x[:1]
-        if c == "\t":
-            tabs += 1
-        elif c == " " and x[1:2] == " ":
-            body = x.lstrip(" ")
-            if body and body[0] != "*":
-                spaces += 1
-    return tabs, spaces
+    head = "\n" + "\n".join(lines[:1000])
+    return head.count("\n\t"), len(_SPACE_LED(head)) if "\n  " in head else 0
 
 
 def uses_tabs(lines: list[str], lang: str) -> bool | None:
@@ -223,23 +218,19 @@ def _anchors_scale(slines: list[str], olines: list[str]) -> float:
     return ratios.pop() if len(ratios) == 1 else 0.0
 
 
-def _step_mode(lines: list[str]) -> int:
+_TWO_MOD_FOUR = re.compile(r"^(?:    )*  [^ \t\n*]", re.M).search  # a width of 2 mod 4
+_LEAD = re.compile(r"^( *)[^ \t\n*]", re.M).findall
+
+
+def _step_mode(head: str) -> int:
     """The original's indentation step: the amount by which a line most often goes deeper
     than the line before it, when three quarters of the steps agree (else 0)."""
-    counts: dict[int, int] = {}
-    prev = None
-    for x in lines[:2000]:
-        body = x.lstrip(" ")
-        if not body or body[:1] == "*" or x[:1] == "\t":
-            continue
-        w = len(x) - len(body)
-        if prev is not None and w > prev:
-            counts[w - prev] = counts.get(w - prev, 0) + 1
-        prev = w
-    if sum(counts.values()) < 3:
+    widths = list(map(len, _LEAD(head)))
+    steps = [b - a for a, b in zip(widths, widths[1:], strict=False) if b > a]
+    if len(steps) < 3:
         return 0  # too few nested lines to tell
-    step, n = max(counts.items(), key=lambda kv: kv[1])
-    return step if n * 4 >= sum(counts.values()) * 3 else 0
+    step = max(set(steps), key=steps.count)
+    return step if steps.count(step) * 4 >= len(steps) * 3 else 0
 
 
 def _snippet_step(lines: list[str], least: int = 1) -> int:
@@ -260,7 +251,8 @@ def _snippet_step(lines: list[str], least: int = 1) -> int:
     return steps.pop() if len(steps) == 1 and seen >= least else 0
 
 
-def match_indent_style(slines: list[str], olines: list[str], lang: str) -> list[str]:
+def match_indent_style(slines: list[str], olines: list[str], lang: str,
+                       tabs: bool | None) -> list[str]:
     """The snippet's lines indented like the original: tab levels become the file's space
     step (`\treturn` -> two spaces in a 2-space file), or 2-space levels become tabs in a
     tab-indented file. Mixed or unindented texts are left alone (4-space levels and tabs
@@ -273,9 +265,15 @@ def match_indent_style(slines: list[str], olines: list[str], lang: str) -> list[
                 return slines  # tabs then spaces: leave the columns as they are
         elif x[:1] == " " and x.strip():
             s_sp += 1
-    tabs = uses_tabs(olines, lang)
-    if s_sp and not s_tab and tabs is False and lang not in MARKDOWN:
-        mine, theirs = _snippet_step(slines, least=2), _step_mode(olines)
+    if not s_tab and not s_sp:
+        return slines
+    head = "\n".join(olines[:600])
+    mine = 0
+    if s_sp and not s_tab and tabs is False and lang not in MARKDOWN \
+            and (_TWO_MOD_FOUR("\n".join(slines)) is None) != (_TWO_MOD_FOUR(head) is None):
+        mine = _snippet_step(slines, least=2)  # (only one text has widths of 2 mod 4)
+    if mine in (2, 4):
+        theirs = _step_mode(head)
         if {mine, theirs} == {2, 4} and _anchors_scale(slines, olines) == theirs / mine:
             # a 2-space snippet for a 4-space file, or the reverse, as its anchors confirm
             out = []
