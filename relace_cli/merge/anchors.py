@@ -87,17 +87,18 @@ class AnchorRules:
             from relace_cli.merge.defs import definition  # (defs imports this module)
 
             lang = self.sb.lang
-            okeys = self.o.keys
+            names: set[str] | None = None  # the original's defined names, on first need
 
             def new(k: str) -> bool:  # a line the original lacks, and no edited definition
+                nonlocal names
                 if k in self.pos or is_trivial(k):
                     return False
                 got = definition(k, lang)
                 if got is None:
                     return True
-                name = got[1]
-                return not any(name in x and (d := definition(x, lang)) and d[1] == name
-                               for x in okeys)
+                if names is None:
+                    names = {d[1] for x in self.o.keys if x and (d := definition(x, lang))}
+                return got[1] not in names
 
             owner = [False] * len(self.s.keys)
             stack: list[tuple[int, bool]] = []  # (indentation, the header is new)

@@ -179,13 +179,11 @@ def _owner(doc: Doc, o: int) -> int:
 def _check_moved_body(out, orig: Doc) -> None:  # noqa: ANN001
     """A block header the merge re-indents (`for req in lines:` wrapped in a new `with`)
     whose body a marker keeps as it was: the kept lines would no longer sit inside it."""
-    lines, source = out.lines, out.source
+    lines, source, olines = out.lines, out.source, orig.lines
     n = len(lines)
-    for i in range(n):
+    for i in [i for i, o in enumerate(source) if o >= 0 and lines[i] != olines[o]]:
         o = source[i]
-        if o < 0 or lines[i] == orig.lines[o]:
-            continue
-        d = indent_of(lines[i]) - indent_of(orig.lines[o])
+        d = indent_of(lines[i]) - indent_of(olines[o])
         if not d or not orig.keys[o] or orig.keys[o][-1] not in ":{":
             continue
         j = i + 1

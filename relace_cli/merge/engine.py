@@ -280,6 +280,8 @@ def _markers_inside_only(snip: Doc, lang: str) -> bool:
     is deeper: definitions with their bodies partly elided, and nothing said about the code
     around them - a fragment."""
     keys, kinds, lines = snip.keys, snip.kinds, snip.lines
+    if not keys or kinds[0] == HARD or kinds[-1] == HARD:
+        return False  # (cheap exits first: a marker at either end)
     first, last = _ends([k if kinds[i] == CODE or not k else "" for i, k in enumerate(keys)])
     if first is None or kinds[first] != CODE or HARD in kinds[:first] or HARD in kinds[last:]:
         return False
