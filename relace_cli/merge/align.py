@@ -27,10 +27,10 @@ from relace_cli.merge.anchors import (
     statement,
 )
 from relace_cli.merge.blocks import Blocks
-from relace_cli.merge.guards import edited
+from relace_cli.merge.guards import Ambiguous, edited
 from relace_cli.merge.lcs import lcs as _lcs
 from relace_cli.merge.lcs import lis
-from relace_cli.merge.text import CODE, HARD, Doc, indent_of, is_closer, is_trivial
+from relace_cli.merge.text import CODE, HARD, PYTHONIC, Doc, indent_of, is_closer, is_trivial
 
 _LCS_CELLS = 60_000
 # the end of a tag spread over lines, right after its matched last attribute
@@ -77,6 +77,7 @@ class Aligner(AnchorRules):
         # (a refactor), not a conflict - every snippet line is emitted anyway
         self.lenient = False
         self._new_owner: list[bool] | None = None  # see inside_new_block
+        self._deferred: set[int] = set()  # headers whose block end waits for a later pass
 
     # --- chain bookkeeping ----------------------------------------------------------------
 
@@ -263,12 +264,30 @@ class Aligner(AnchorRules):
             if not s_explicit:
                 if not self._innermost(s, s_end):
                     continue
-                if self._marker_follows(s_end) and (
-                        self.sb.lang in DATA
-                        or (s_end in self.match and self.match[s_end] != o_end)):
-                    # `...` after an existing line mid-block, or after a few keys of a
-                    # mapping (data formats show a mapping in part): the rest may stay
-                    continue
+                if self._marker_follows(s_end):
+                    if self.sb.lang in DATA or (s_end in self.match
+                                                and self.match[s_end] != o_end):
+                        # `...` after an existing line mid-block, or after a few keys of a
+                        # mapping (data formats show a mapping in part): the rest may stay
+                        continue
+                    shown = [j for j in range(s + 1, s_end + 1) if j in self.match]
+                    if not shown and s not in self._deferred and self.sb.lang in PYTHONIC:
+                        self._deferred.add(s)  # decide once the body had its chance to match
+                        done.discard(s)
+                        changed = True
+                        continue
+                    if shown and self.match.get(s_end) != o_end:
+                        # `def f():` / a line of its body / a new line / `# ...` shallower:
+                        # the body shown in part, or all of the new body? (more original
+                        # lines after the last shown one than new lines in their place)
+                        last = shown[-1]
+                        mine = sum(1 for k in self.s.keys[last + 1:s_end + 1] if k)
+                        theirs = sum(1 for k in self.o.keys[self.match[last] + 1:o_end + 1]
+                                     if k)
+                        if theirs > mine and HARD not in self.s.kinds[last + 1:s_end + 1]:
+                            raise Ambiguous(f"`{self.s.keys[s][:50]}` is shown in part before "
+                                            "a marker: unclear whether the rest of its body "
+                                            "stays")
             if self.s.keys[s_end] == self.o.keys[o_end]:
                 if self.match.get(s_end) == o_end or self.add_match(s_end, o_end):
                     changed = True

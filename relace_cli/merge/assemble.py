@@ -66,6 +66,7 @@ class Output:
     source: list[int] = field(default_factory=list)  # original index, or -1 for snippet lines
     deleted: list[tuple[int, int, int]] = field(default_factory=list)  # (o0, o1, added lines)
     head_tail: list[tuple[int, int]] = field(default_factory=list)  # pure deletions at ends
+    ends: list[tuple[int, int, int]] = field(default_factory=list)  # replacements at ends
 
 
 def _short(text: str, width: int = 60) -> str:
@@ -272,8 +273,11 @@ class Assembler:
             self.out.deleted.append((o0, o1, added))
             at_head = s0 == 0 and o0 == 0
             at_tail = s1 == len(self.s.lines) and o1 == len(self.o.lines)
-            if added == 0 and (at_head or at_tail):
-                self.out.head_tail.append((o0, o1))
+            if at_head or at_tail:
+                if added == 0:
+                    self.out.head_tail.append((o0, o1))
+                else:
+                    self.out.ends.append((o0, o1, added))
 
     # --- refusals -------------------------------------------------------------------------
 

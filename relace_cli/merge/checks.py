@@ -230,6 +230,14 @@ def check_result(out, snip: Doc, orig: Doc, mode: str, ob: Blocks, al: Aligner,
                     f"the snippet {where} without a marker but would delete lines "
                     f"{o0 + 1}-{o1} (`{lost[0][:50]}`...); add a marker to keep them"
                 )
+        for o0, o1, added in out.ends:  # `key = NEW` as the last line, for ten lines
+            lost = [k for k in orig.keys[o0:o1] if k and k not in snip_keys]
+            if len(lost) > added:
+                where = "starts" if o0 == 0 else "ends"
+                raise Refuse(
+                    f"the snippet {where} without a marker but would replace lines "
+                    f"{o0 + 1}-{o1} (`{lost[0][:50]}`...) with {added}; add a marker to keep them"
+                )
     if mode == "markers":
         _closed_early(out, snip, orig, al, snip_keys)
     _replaced_definitions(out, orig, ob, snip_keys)

@@ -69,7 +69,8 @@ class Removals:
         if missing:
             raise Refuse("a removal comment targets code that the snippet also rewrites")
         gone = self._gone(olines)
-        new = Output(deleted=list(out.deleted), head_tail=list(out.head_tail))
+        new = Output(deleted=list(out.deleted), head_tail=list(out.head_tail),
+                     ends=list(out.ends))
         for line, src in zip(out.lines, out.source, strict=True):
             if src in gone:
                 continue
