@@ -106,6 +106,27 @@ def check_prefix(al: Aligner) -> None:
                  f"line {tail}: does it delete the rest (`{okeys[tail][:40]}`...)? Not merged")
 
 
+def _beheaded(out, orig: Doc, ob: Blocks, snip_keys: dict[str, int]) -> None:  # noqa: ANN001
+    """A merge that deletes a definition's header (one the snippet never shows) but keeps
+    the rest of its body: the deletion runs across a block boundary, as when context lines
+    copied from a sibling function were anchored in that sibling."""
+    for o0, o1, added in out.deleted:
+        if added:
+            continue  # (a header replaced by another: a rename)
+        for o in range(o0, o1):
+            k = orig.keys[o]
+            if not k or k in snip_keys or is_trivial(k) or k[-1] not in ":{([" \
+                    or indent_of(orig.lines[o]) > indent_of(orig.lines[o0]):
+                continue  # (a block header, at the deletion's outer depth)
+            if not any(orig.keys[j] for j in range(o0, o)):
+                break  # the deletion starts at this header: whole blocks, or none of this
+            got = ob.end(o)
+            if got is not None and got[0] >= o1 \
+                    and any(orig.keys[j] for j in range(o1, got[0] + 1)):
+                raise Refuse(f"the merge would delete the end of one block and `{k[:50]}` but "
+                             "keep the rest of its body; not merged")
+
+
 def _replaced_definitions(out, orig: Doc, ob: Blocks, snip_keys: dict[str, int]) -> None:
     """New lines put in place of whole definitions the snippet never mentions (their headers
     and bodies): the new code's context lines were found in those definitions by chance (a
@@ -241,6 +262,7 @@ def check_result(out, snip: Doc, orig: Doc, mode: str, ob: Blocks, al: Aligner,
     if mode == "markers":
         _closed_early(out, snip, orig, al, snip_keys)
     _replaced_definitions(out, orig, ob, snip_keys)
+    _beheaded(out, orig, ob, snip_keys)
     # 2. anchors out of order (a moved line): deleting by context is no longer reliable
     if al.dropped and mode == "markers":
         for o0, o1, _added in out.deleted:
