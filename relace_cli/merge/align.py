@@ -276,18 +276,9 @@ class Aligner(AnchorRules):
                         done.discard(s)
                         changed = True
                         continue
-                    if shown and self.match.get(s_end) != o_end:
-                        # `def f():` / a line of its body / a new line / `# ...` shallower:
-                        # the body shown in part, or all of the new body? (more original
-                        # lines after the last shown one than new lines in their place)
-                        last = shown[-1]
-                        mine = sum(1 for k in self.s.keys[last + 1:s_end + 1] if k)
-                        theirs = sum(1 for k in self.o.keys[self.match[last] + 1:o_end + 1]
-                                     if k)
-                        if theirs > mine and HARD not in self.s.kinds[last + 1:s_end + 1]:
-                            raise Ambiguous(f"`{self.s.keys[s][:50]}` is shown in part before "
-                                            "a marker: unclear whether the rest of its body "
-                                            "stays")
+                    if self._shown_in_part(s, s_end, o, o_end, shown):
+                        raise Ambiguous(f"`{self.s.keys[s][:50]}` is shown in part before a "
+                                        "marker: unclear whether the rest of its body stays")
             if self.s.keys[s_end] == self.o.keys[o_end]:
                 if self.match.get(s_end) == o_end or self.add_match(s_end, o_end):
                     changed = True

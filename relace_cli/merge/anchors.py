@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from relace_cli.linediff import common_ends
 from relace_cli.merge.attached import is_decorator
 from relace_cli.merge.guards import Ambiguous, edited, similar, slot_key
-from relace_cli.merge.text import CODE, HARD, Doc, indent_of, is_closer, is_trivial
+from relace_cli.merge.text import CODE, HARD, PYTHONIC, Doc, indent_of, is_closer, is_trivial
 
 if TYPE_CHECKING:
     from relace_cli.merge.blocks import Blocks
@@ -215,6 +215,27 @@ class AnchorRules:
                     self.add_match(h, o)
                 return
             h += 1
+
+    def _shown_in_part(self, s: int, s_end: int, o: int, o_end: int, shown: list[int]) -> bool:
+        """A block (header *s*, original *o*) whose snippet body ends right before a shallower
+        marker, with fewer lines after its last shown line than the original has there: the
+        body shown in part (the rest stays) or all of a new body? `def f():` / a line of its
+        body / a new line / `# ...`, or (Python) `def f():` / its first line edited / `# ...`."""
+        keys, okeys = self.s.keys, self.o.keys
+        if shown:
+            last = shown[-1]
+            if self.match.get(s_end) == o_end or HARD in self.s.kinds[last + 1:s_end + 1]:
+                return False
+            mine = sum(1 for k in keys[last + 1:s_end + 1] if k)
+            return sum(1 for k in okeys[self.match[last] + 1:o_end + 1] if k) > mine
+        if self.sb.lang not in PYTHONIC:
+            return False
+        first = next((j for j in range(s + 1, s_end + 1) if keys[j]), None)
+        ofirst = next((j for j in range(o + 1, o_end + 1) if okeys[j]), None)
+        if first is None or ofirst is None or not self._similar(first, ofirst):
+            return False
+        return sum(1 for k in okeys[o + 1:o_end + 1] if k) > sum(
+            1 for k in keys[s + 1:s_end + 1] if k)
 
     def _header_edit(self, s: int, o: int) -> bool:
         """`with raises(E, match="x"):` written where the original has `with raises(E):`,
