@@ -251,7 +251,17 @@ class AnchorRules:
         sl, ol = self.s.lines, self.o.lines
         if indent_of(sl[s + 1]) <= indent_of(sl[s]) or indent_of(ol[o + 1]) <= indent_of(ol[o]):
             return False
-        return edited(a[:-1].rstrip(), b[:-1].rstrip())
+        if edited(a[:-1].rstrip(), b[:-1].rstrip()):
+            return True
+        # `if x <= 0 {` over the very block of `if x < 0 {` (same body, same closer, shown in
+        # full): a second copy of that block would make no sense
+        se, oe = self.sb.end(s), self.ob.end(o)
+        if se is None or oe is None or not se[1] or not oe[1] or a.split()[0] != b.split()[0]:
+            return False
+        if HARD in self.s.kinds[s:se[0] + 1]:
+            return False
+        return [k for k in self.s.keys[s + 1:se[0] + 1] if k] == \
+            [k for k in self.o.keys[o + 1:oe[0] + 1] if k]
 
     def _new_sibling(self, s: int, o: int, s1: int, o1: int) -> int:
         """Snippet line *s* opens a complete element (`<li>` ... `</li>`, `{` ... `},`) where the

@@ -6,7 +6,7 @@ import re
 
 from relace_cli.linediff import common_ends
 from relace_cli.markers import OPENERS, is_marker
-from relace_cli.merge.text import indent_of, is_trivial
+from relace_cli.merge.text import indent_of, is_closer, is_trivial
 
 _FALLBACK = re.compile(r"^(?i:else|default)\s+\S")
 _RETURN = re.compile(r"^(?:return|yield|raise|throw)\b")
@@ -120,6 +120,18 @@ def facing_edit(new: list[str], kept: list[str], at_start: bool) -> str | None:
     theirs = [x.strip() for x in kept if x.strip()]
     if not mine or not theirs:
         return None
+    n = len(mine)
+    if n >= 2 and len(theirs) >= n:
+        seg = theirs[:n] if at_start else theirs[-n:]
+        diff = [i for i in range(n) if mine[i] != seg[i]]
+        if diff == [0] and mine[0][-1:] in "{:" and mine[0].split()[0] == seg[0].split()[0] \
+                and (slot_key(mine[0]) or "")[:4] != "def:" \
+                and any(not is_closer(x) and x not in ("...", "pass") for x in mine[1:]):
+            # `if x <= 0 {` / `return 0` / `}` next to kept `if x < 0 {` / `return 0` / `}`:
+            # the same block under an edited header
+            return (f"`{_short(mine[0])}` may replace `{_short(seg[0])}` over the same block "
+                    "next to elided code, or the block be added beside it; the snippet does "
+                    "not say")
     a, b = (mine[-1], theirs[0]) if at_start else (mine[0], theirs[-1])
     if a == b:
         return None
