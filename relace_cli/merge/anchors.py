@@ -232,8 +232,10 @@ class AnchorRules:
             return False
         first = next((j for j in range(s + 1, s_end + 1) if keys[j]), None)
         ofirst = next((j for j in range(o + 1, o_end + 1) if okeys[j]), None)
-        if first is None or ofirst is None or not self._similar(first, ofirst):
+        if first is None or ofirst is None:
             return False
+        if (slot_key(keys[s]) or "")[:4] == "def:" and not self._similar(first, ofirst):
+            return False  # a function's whole new body, written out (for a loop, unlikely)
         return sum(1 for k in okeys[o + 1:o_end + 1] if k) > sum(
             1 for k in keys[s + 1:s_end + 1] if k)
 
