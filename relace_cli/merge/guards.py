@@ -36,6 +36,9 @@ _ALNUM4 = re.compile(r"(?:[^\W_][\W_]*){4}").search  # at least 4 letters or dig
 _NOT_KEYS = frozenset("else elif try except finally default case if for while with do".split())
 
 
+_OPENERS = frozenset("else try finally except begin do then".split())
+
+
 class Ambiguous(Exception):
     """The alignment cannot tell an edited line from a new one: abstain with this reason."""
 
@@ -120,6 +123,12 @@ def facing_edit(new: list[str], kept: list[str], at_start: bool) -> str | None:
     theirs = [x.strip() for x in kept if x.strip()]
     if not mine or not theirs:
         return None
+    if at_start and mine[0] == theirs[0] and mine[0].strip("{}: ").lower() in _OPENERS \
+            and _left_open(new):
+        # anchor / `begin` / new line / `# ...` where the original goes on with `begin`: that
+        # `begin` with a line added to its body, or a new block before it?
+        return (f"`{_short(mine[0])}` right after the anchor is also the kept line after it: "
+                "unclear whether it is that one or a new block")
     n = len(mine)
     if n >= 2 and len(theirs) >= n:
         seg = theirs[:n] if at_start else theirs[-n:]
@@ -158,6 +167,14 @@ def facing_edit(new: list[str], kept: list[str], at_start: bool) -> str | None:
         return (f"`{_short(a)}` may replace `{_short(b)}` next to elided code or be added "
                 "next to it; the snippet does not say")
     return None
+
+
+def _left_open(lines: list[str]) -> bool:
+    """Do the lines after the first one all stay deeper than it (its block not closed, and no
+    `except` / `rescue` / `end` of its own)?"""
+    code = [x for x in lines if x.strip()]
+    ind = indent_of(code[0])
+    return all(indent_of(x) > ind for x in code[1:])
 
 
 def _ratio(a: str, b: str) -> float:
