@@ -6,6 +6,7 @@ context repeated, decorators duplicated, Markdown fences left open, `...` bodies
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from relace_cli.merge.align import Aligner
 from relace_cli.merge.assemble import Refuse
@@ -352,7 +353,6 @@ def _duplicate_definition(out, lang: str, orig_lines: list[str]) -> str | None: 
     if lang in OVERLOADING:
         return None
     lines, source = out.lines, out.source
-    n = len(lines)
     names = None  # the original's text, joined on first need
     for i in [i for i, src in enumerate(source) if src < 0]:
         k = lines[i].strip()
@@ -366,44 +366,41 @@ def _duplicate_definition(out, lang: str, orig_lines: list[str]) -> str | None: 
             names = "\n".join(orig_lines)
         if name not in names:
             continue  # a name the original never mentions
-        ind = indent_of(lines[i])
-        for step in (-1, 1):
-            j = i + step
-            while 0 <= j < n:
-                line = lines[j]
-                if line.strip():
-                    d = indent_of(line)
-                    if d < ind:
-                        break  # left the block
-                    if d == ind and source[j] >= 0 and name in line \
-                            and definition(line.strip(), lang) == got:
-                        return (f"`{k[:50]}` would be defined twice in one block (an edited "
-                                "copy, with the old one kept?)")
-                j += step
+        if any(name in x and definition(x, lang) == got for x in _kept_siblings(out, i)):
+            return (f"`{k[:50]}` would be defined twice in one block (an edited copy, with "
+                    "the old one kept?)")
     return None
+
+
+def _kept_siblings(out, i: int) -> Iterator[str]:  # noqa: ANN001
+    """The original's lines kept at output line *i*'s depth in the block around it (stripped),
+    nearest first on each side."""
+    lines, source = out.lines, out.source
+    n = len(lines)
+    ind = indent_of(lines[i])
+    for step in (-1, 1):
+        j = i + step
+        while 0 <= j < n:
+            line = lines[j]
+            if line.strip():
+                d = indent_of(line)
+                if d < ind:
+                    break  # left the block
+                if d == ind and source[j] >= 0:
+                    yield line.strip()
+            j += step
 
 
 def _duplicate_label(out) -> str | None:  # noqa: ANN001
     """A branch label the merge adds (`default:`, `{:else}`) that the same block already has:
     the snippet's copy was the original's label, shown with its body elided."""
     lines, source = out.lines, out.source
-    n = len(lines)
-    for i in range(n):
+    for i in range(len(lines)):
         k = lines[i].strip()
         if source[i] >= 0 or not k or _LABEL.match(k) is None:
             continue
-        ind = indent_of(lines[i])
-        for step in (-1, 1):
-            j = i + step
-            while 0 <= j < n:
-                line = lines[j]
-                if line.strip():
-                    d = indent_of(line)
-                    if d < ind:
-                        break  # left the block
-                    if d == ind and source[j] >= 0 and line.strip() == k:
-                        return f"`{k[:50]}` would appear twice in one block (its body elided?)"
-                j += step
+        if k in _kept_siblings(out, i):
+            return f"`{k[:50]}` would appear twice in one block (its body elided?)"
     return None
 
 
