@@ -7,7 +7,8 @@ from hypothesis import strategies as st
 
 from relace_cli.merge.align import Aligner
 from relace_cli.merge.blocks import Blocks
-from relace_cli.merge.text import HARD, Doc, match_indent_style, split
+from relace_cli.merge.indent import match_indent_style
+from relace_cli.merge.text import HARD, Doc, split
 
 
 def blocks(text: str, lang: str) -> Blocks:

@@ -21,6 +21,7 @@ from itertools import accumulate
 from relace_cli.merge.align import Aligner
 from relace_cli.merge.attached import attached_end, check_continuation
 from relace_cli.merge.guards import facing_edit, import_like, slot_clash
+from relace_cli.merge.indent import uses_tabs
 from relace_cli.merge.text import (
     CODE,
     HARD,
@@ -32,7 +33,6 @@ from relace_cli.merge.text import (
     is_comment,
     is_trivial,
     reindent,
-    uses_tabs,
 )
 
 _END_LANGS = frozenset("rb rake gemspec lua ex exs jl cr".split())

@@ -15,6 +15,7 @@ from relace_cli.merge.guards import (
     distinctive,
 )
 from relace_cli.merge.imports import rewrite_header
+from relace_cli.merge.indent import match_indent_style, uses_tabs
 from relace_cli.merge.text import (
     CODE,
     HARD,
@@ -25,9 +26,7 @@ from relace_cli.merge.text import (
     guess_language,
     indent_of,
     is_closer,
-    match_indent_style,
     split,
-    uses_tabs,
 )
 
 _STYLES = frozenset("css scss less".split())

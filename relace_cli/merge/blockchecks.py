@@ -1,0 +1,197 @@
+"""Checks on the assembled result's block structure: a merge that would cut a block short,
+behead one, leave brackets unbalanced, move a header away from its elided body, or define
+or label something twice in one block is refused (`Refuse` with a one-line reason)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from relace_cli.merge.align import Aligner
+from relace_cli.merge.assemble import Refuse
+from relace_cli.merge.blocks import Blocks, bracket_chars
+from relace_cli.merge.defs import OVERLOADING, definition
+from relace_cli.merge.guards import slot_key
+from relace_cli.merge.text import CODE, Doc, family, indent_of, is_closer, is_trivial
+
+_LABEL = re.compile(r"^(?:default\s*:|case\b.*:|\{:else\b.*\}|\{:then\b.*\}|\{:catch\b.*\})$")
+
+
+def beheaded(out, orig: Doc, ob: Blocks, snip_keys: dict[str, int]) -> None:  # noqa: ANN001
+    """A merge that deletes a definition's header (one the snippet never shows) but keeps
+    the rest of its body: the deletion runs across a block boundary, as when context lines
+    copied from a sibling function were anchored in that sibling."""
+    for o0, o1, added in out.deleted:
+        if added:
+            continue  # (a header replaced by another: a rename)
+        for o in range(o0, o1):
+            k = orig.keys[o]
+            if not k or k in snip_keys or is_trivial(k) or k[-1] not in ":{([" \
+                    or indent_of(orig.lines[o]) > indent_of(orig.lines[o0]):
+                continue  # (a block header, at the deletion's outer depth)
+            if not any(orig.keys[j] for j in range(o0, o)):
+                break  # the deletion starts at this header: whole blocks, or none of this
+            got = ob.end(o)
+            if got is not None and got[0] >= o1 \
+                    and any(orig.keys[j] for j in range(o1, got[0] + 1)):
+                raise Refuse(f"the merge would delete the end of one block and `{k[:50]}` but "
+                             "keep the rest of its body; not merged")
+
+
+def replaced_definitions(out, orig: Doc, ob: Blocks, snip_keys: dict[str, int]) -> None:
+    """New lines put in place of whole definitions the snippet never mentions (their headers
+    and bodies): the new code's context lines were found in those definitions by chance (a
+    new test repeating another test's lines), not a rewrite of them. A header replaced by
+    another name's (a rename) counts only when the snippet shows that body in full."""
+    kept = None
+    for o0, o1, added in out.deleted:
+        if not added:
+            continue  # deleted by context: neighbours shown, nothing put in their place
+        lost = [k for k in orig.keys[o0:o1] if k and k not in snip_keys]
+        heads = [o for o in range(o0, o1) if orig.keys[o] in lost
+                 and definition(orig.keys[o], ob.lang)]
+        if len(heads) >= 2 or (heads and len(lost) - len(heads) >= 3):
+            raise Refuse(f"the merge would put new lines in place of `{orig.keys[heads[0]][:50]}`"
+                         f" and {len(lost) - 1} more lines the snippet does not show; not merged")
+        if len(heads) == 1:
+            got = ob.end(heads[0])
+            if got is None:
+                continue
+            if kept is None:
+                kept = {src for src in out.source if src >= 0}
+            unshown = [o for o in range(o1, got[0] + 1) if o in kept and orig.keys[o]
+                       and orig.keys[o] not in snip_keys and not is_trivial(orig.keys[o])]
+            if unshown:
+                raise Refuse(f"`{orig.keys[heads[0]][:50]}` would be renamed with part of its "
+                             "body elided: a new definition copying its lines? Not merged")
+
+
+def closed_early(out, snip: Doc, orig: Doc, al: Aligner, snip_keys: dict[str, int]) -> None:
+    """A deletion right before the snippet's closing lines (`}` / `}` to its end or a
+    marker) that takes whole methods or a `return` with it: a snippet cut short by a lazy
+    writer reads the same as one deleting the rest of the block. Not merged."""
+    at: dict[int, int] | None = None
+    for o0, o1, added in out.deleted:
+        if added:
+            continue
+        lost = [k for k in orig.keys[o0:o1] if k and k not in snip_keys and not is_trivial(k)]
+        if len(lost) < 2 or not any(definition(k, al.sb.lang) or slot_key(k) == "return"
+                                    for k in lost):
+            continue
+        if at is None:
+            at = {o: s for s, o in al.match.items()}
+        o = o1
+        while o < len(orig.keys) and not orig.keys[o]:
+            o += 1
+        s = at.get(o)
+        if s is None or not is_closer(snip.keys[s]):
+            continue
+        rest = [j for j in range(s, len(snip.keys)) if snip.keys[j] or snip.kinds[j] != CODE]
+        tail = []
+        for j in rest:
+            if snip.kinds[j] != CODE:
+                break
+            tail.append(j)
+        if all(is_closer(snip.keys[j]) for j in tail):
+            raise Refuse(f"the snippet closes its block right after line {o0}, deleting "
+                         f"{len(lost)} lines it does not show (`{lost[0][:40]}`...): cut short, "
+                         "or deleted? Not merged")
+
+
+def moved_body(out, orig: Doc) -> None:  # noqa: ANN001
+    """A block header the merge re-indents (`for req in lines:` wrapped in a new `with`)
+    whose body a marker keeps as it was: the kept lines would no longer sit inside it."""
+    lines, source, olines = out.lines, out.source, orig.lines
+    n = len(lines)
+    for i in [i for i, o in enumerate(source) if o >= 0 and lines[i] != olines[o]]:
+        o = source[i]
+        d = indent_of(lines[i]) - indent_of(olines[o])
+        if not d or not orig.keys[o] or orig.keys[o][-1] not in ":{":
+            continue
+        j = i + 1
+        while j < n and not lines[j].strip():
+            j += 1
+        if j < n and source[j] == o + 1 and lines[j] == orig.lines[o + 1] \
+                and indent_of(orig.lines[o + 1]) > indent_of(orig.lines[o]):
+            raise Refuse(f"`{orig.keys[o][:50]}` moves {'in' if d > 0 else 'out'} by {abs(d)} "
+                         "columns but its body, elided by a marker, would stay; not merged")
+
+
+def bracket_balance(out, orig: Doc, ob: Blocks) -> None:  # noqa: ANN001
+    """In a brace language, the lines a merge adds must open and close as many brackets as
+    the lines it drops: else a `}` the snippet showed as context was added as new code (or
+    one was lost), and the file no longer parses."""
+    if family(ob.lang) != "brace":
+        return
+    new = [line for line, src in zip(out.lines, out.source, strict=True) if src < 0]
+    gone = [o for o in set(range(len(orig.lines))).difference(out.source) if orig.keys[o]]
+    if not new and not gone:
+        return
+    shape = bracket_chars(ob._strip.sub("", "\n".join(new)))  # (strings, comments dropped)
+    added = sum(map(shape.count, "([{")) - sum(map(shape.count, ")]}"))
+    dropped = sum(ob.info(o)[0] for o in gone)
+    if added == dropped:
+        return
+    raw = bracket_chars("\n".join(orig.lines))
+    if all(raw.count(a) == raw.count(b) for a, b in ("{}", "()", "[]")):
+        # (an original that does not balance, by a rough count, gives no yardstick)
+        raise Refuse("the merge would leave the file's brackets unbalanced (a closing line of "
+                     "the snippet taken for new code?)")
+
+
+def duplicate_definition(out, lang: str, orig_lines: list[str]) -> str | None:  # noqa: ANN001
+    """A definition the merge adds beside the original's one of the same name in the same
+    block (`def dump` twice in `class Json`): an edited copy, its old self kept by a marker.
+    Languages with overloading, and declarations ending in `;`, are left alone."""
+    if lang in OVERLOADING:
+        return None
+    lines, source = out.lines, out.source
+    names = None  # the original's text, joined on first need
+    for i in [i for i, src in enumerate(source) if src < 0]:
+        k = lines[i].strip()
+        if not k or k[-1] == ";" or k[0] in "#/@*<" or k.startswith("impl"):
+            continue  # (`impl Display for A` / `for B`: no name of its own)
+        got = definition(k, lang)
+        if got is None or (i and lines[i - 1].strip()[:1] == "@"):
+            continue  # (`@x.setter`, `@overload`: a second definition by design)
+        name = got[1].split(".")[-1]
+        if names is None:
+            names = "\n".join(orig_lines)
+        if name not in names:
+            continue  # a name the original never mentions
+        if any(name in x and definition(x, lang) == got for x in _kept_siblings(out, i)):
+            return (f"`{k[:50]}` would be defined twice in one block (an edited copy, with "
+                    "the old one kept?)")
+    return None
+
+
+def _kept_siblings(out, i: int) -> Iterator[str]:  # noqa: ANN001
+    """The original's lines kept at output line *i*'s depth in the block around it (stripped),
+    nearest first on each side."""
+    lines, source = out.lines, out.source
+    n = len(lines)
+    ind = indent_of(lines[i])
+    for step in (-1, 1):
+        j = i + step
+        while 0 <= j < n:
+            line = lines[j]
+            if line.strip():
+                d = indent_of(line)
+                if d < ind:
+                    break  # left the block
+                if d == ind and source[j] >= 0:
+                    yield line.strip()
+            j += step
+
+
+def duplicate_label(out) -> str | None:  # noqa: ANN001
+    """A branch label the merge adds (`default:`, `{:else}`) that the same block already has:
+    the snippet's copy was the original's label, shown with its body elided."""
+    lines, source = out.lines, out.source
+    for i in range(len(lines)):
+        k = lines[i].strip()
+        if source[i] >= 0 or not k or _LABEL.match(k) is None:
+            continue
+        if k in _kept_siblings(out, i):
+            return f"`{k[:50]}` would appear twice in one block (its body elided?)"
+    return None
