@@ -35,11 +35,25 @@ from relace_cli.merge.text import (
     reindent,
 )
 
-_END_LANGS = frozenset("rb rake gemspec lua ex exs jl cr".split())
+END_LANGS = frozenset("rb rake gemspec lua ex exs jl cr".split())
 _END_OPENER = re.compile(
     r"^(?:(?:def|class|module|if|unless|while|until|case|begin|for|function|local\s+function|"
     r"defmodule|defp?|quote|fn)\b(?!.*\bend$)|.*\b(?:do|then)(?:\s*\|[^|]*\|)?$)"
 )
+
+
+def end_net(keys: list[str]) -> int:
+    """Keyword blocks (`def`, `do`, `then`, ...) opened minus those closed by `end`."""
+    net = 0
+    for k in keys:
+        if not k:
+            continue
+        word = k.split(None, 1)[0]
+        if word in ("end", "end)", "end,"):
+            net -= 1
+        elif _END_OPENER.match(k) and not k.endswith(" end"):
+            net += 1
+    return net
 
 
 def _end_depth(keys: list[str]) -> int:
@@ -339,7 +353,7 @@ class Assembler:
         if depth != 0 or low < 0:
             raise Refuse(f"inserted lines from `{_short(keys[code[0]])}` do not balance their "
                          "brackets next to elided code")
-        if self.lang in _END_LANGS and _end_depth([keys[i] for i in code]) < 0:
+        if self.lang in END_LANGS and _end_depth([keys[i] for i in code]) < 0:
             raise Refuse(f"inserted lines from `{_short(keys[code[0]])}` close with `end` a "
                          "block the snippet does not show")
 

@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterator
 
 from relace_cli.merge.align import Aligner
-from relace_cli.merge.assemble import Refuse
+from relace_cli.merge.assemble import END_LANGS, Refuse, end_net
 from relace_cli.merge.blocks import Blocks, bracket_chars
 from relace_cli.merge.defs import OVERLOADING, definition
 from relace_cli.merge.guards import slot_key
@@ -137,6 +137,19 @@ def bracket_balance(out, orig: Doc, ob: Blocks) -> None:  # noqa: ANN001
         # (an original that does not balance, by a rough count, gives no yardstick)
         raise Refuse("the merge would leave the file's brackets unbalanced (a closing line of "
                      "the snippet taken for new code?)")
+
+
+def end_balance(out, orig: Doc, lang: str) -> None:  # noqa: ANN001
+    """Ruby, Lua, Elixir: the lines a merge adds must open as many `end` blocks as they close,
+    net, as the lines it drops (when the original balances): else a class's or a method's
+    `end` went missing or was doubled."""
+    if lang not in END_LANGS or end_net(orig.keys) != 0:
+        return
+    gone = [orig.keys[o] for o in set(range(len(orig.keys))).difference(out.source)]
+    new = [x.strip() for x, src in zip(out.lines, out.source, strict=True) if src < 0]
+    if end_net(new) != end_net(gone):
+        raise Refuse("the merge would leave the file's `end`s unbalanced (a closing line of "
+                     "the snippet taken for new code, or one lost?)")
 
 
 def duplicate_definition(out, lang: str, orig_lines: list[str]) -> str | None:  # noqa: ANN001

@@ -16,6 +16,7 @@ from relace_cli.merge.blockchecks import (
     closed_early,
     duplicate_definition,
     duplicate_label,
+    end_balance,
     moved_body,
     replaced_definitions,
 )
@@ -173,6 +174,7 @@ def check_result(out, snip: Doc, orig: Doc, mode: str, ob: Blocks, al: Aligner,
             "not account for"
         )
     bracket_balance(out, orig, ob)
+    end_balance(out, orig, ob.lang)
     moved_body(out, orig)
     # 3. markers left behind
     new_lines = [line for line, src in zip(out.lines, out.source, strict=True) if src < 0]
