@@ -281,6 +281,10 @@ class AnchorRules:
         if se is None or oe is None:
             return 0
         s_end, o_end = se[0], oe[0]
+        prev = next((x for x in reversed(self.s.keys[:s]) if x), "")
+        after = next((x for x in self.s.keys[s_end + 1:] if x), "")
+        if k[:1] == "<" and prev not in (self.s.keys[s_end], after):
+            return 0  # (after `<input />`, not after a `</li>` like its own: that element)
         if s_end <= s or s_end >= s1 or o_end >= o1 or HARD in self.s.kinds[s:s_end + 1]:
             return 0
         mine = [k for k in self.s.keys[s + 1:s_end + 1] if k]
