@@ -165,7 +165,12 @@ def duplicate_definition(out, lang: str, orig_lines: list[str]) -> str | None:  
         if not k or k[-1] == ";" or k[0] in "#/@*<" or k.startswith("impl"):
             continue  # (`impl Display for A` / `for B`: no name of its own)
         got = definition(k, lang)
-        if got is None or (i and lines[i - 1].strip()[:1] == "@"):
+        if got is None:
+            if _class_field_twice(out, i, k, lang):
+                return (f"`{k[:50]}` would set a field the class already sets (an edited "
+                        "copy, with the old one kept?)")
+            continue
+        if i and lines[i - 1].strip()[:1] == "@":
             continue  # (`@x.setter`, `@overload`: a second definition by design)
         name = got[1].split(".")[-1]
         if names is None:
@@ -176,6 +181,22 @@ def duplicate_definition(out, lang: str, orig_lines: list[str]) -> str | None:  
             return (f"`{k[:50]}` would be defined twice in one block (an edited copy, with "
                     "the old one kept?)")
     return None
+
+
+def _class_field_twice(out, i: int, k: str, lang: str) -> bool:  # noqa: ANN001
+    """Does new line *i* (`sku = models.CharField(...)`) set a name that a kept line sets at
+    the same depth of the same class body?"""
+    slot = slot_key(k)
+    if slot is None or not slot.startswith("set:"):
+        return False
+    ind = indent_of(out.lines[i])
+    head = next((x.strip() for x in reversed(out.lines[:i])
+                 if x.strip() and indent_of(x) < ind), "")
+    got = definition(head, lang)
+    if got is None or got[0] != "type":
+        return False
+    name = slot[4:]
+    return any(name in x and slot_key(x) == slot for x in _kept_siblings(out, i))
 
 
 def _kept_siblings(out, i: int) -> Iterator[str]:  # noqa: ANN001
