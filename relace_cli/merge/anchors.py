@@ -14,7 +14,16 @@ from typing import TYPE_CHECKING
 from relace_cli.linediff import common_ends
 from relace_cli.merge.attached import is_decorator
 from relace_cli.merge.guards import Ambiguous, edited, similar, slot_key
-from relace_cli.merge.text import CODE, HARD, PYTHONIC, Doc, indent_of, is_closer, is_trivial
+from relace_cli.merge.text import (
+    CODE,
+    HARD,
+    OPENER_WORDS,
+    PYTHONIC,
+    Doc,
+    indent_of,
+    is_closer,
+    is_trivial,
+)
 
 if TYPE_CHECKING:
     from relace_cli.merge.blocks import Blocks
@@ -273,15 +282,14 @@ class AnchorRules:
         k = self.s.keys[s]
         if not (k[:1] == "<" or k[-1:] == "(" or k in OPEN_BRACKETS):
             return 0  # an item of a list: not `if err != nil {` after its statement
+        prev = next((x for x in reversed(self.s.keys[:s]) if x), "")
         if k in OPEN_BRACKETS:
-            prev = next((x for x in reversed(self.s.keys[:s]) if x), "")
             if prev[-1:] != "," and prev[:1] not in ")]}":
                 return 0  # Allman: `if (x)` / `{` opens that statement's body
         se, oe = self.sb.end(s), self.ob.end(o)
         if se is None or oe is None:
             return 0
         s_end, o_end = se[0], oe[0]
-        prev = next((x for x in reversed(self.s.keys[:s]) if x), "")
         after = next((x for x in self.s.keys[s_end + 1:] if x), "")
         if k[:1] == "<" and prev not in (self.s.keys[s_end], after):
             return 0  # (after `<input />`, not after a `</li>` like its own: that element)
@@ -344,12 +352,11 @@ def opener_word(key: str) -> bool:
     """`else:`, `try {`, `begin`, `do`, `then`, an Allman `{`: a bare keyword (or brace) that
     opens a block. Right after an anchor and before a marker (`else:` / `# ...`), it is the
     original's line that follows the anchor, not a second one."""
-    return key == "{" or key.strip("{}: ").lower() in _OPENER_WORDS
+    return key == "{" or key.strip("{}: ").lower() in OPENER_WORDS
 
 
 _BARE_KEY = re.compile(r"^[\w.-]+:$")
 _CLAUSES = frozenset("except elif rescue when catch".split())
-_OPENER_WORDS = frozenset("else try finally except begin do then".split())
 
 
 def statement(key: str) -> bool:

@@ -22,6 +22,7 @@ from relace_cli.merge.text import (
     HASH_COMMENTS,
     MARKDOWN,
     PYTHONIC,
+    STYLES,
     Doc,
     family,
     indent_of,
@@ -133,7 +134,7 @@ def _kind(key: str, lang: str) -> str | None:
     slot = slot_key(key)
     if slot is not None and slot[:4] in ("def:", "set:"):
         return slot[:3]
-    if key[-1] == "{" and lang in _STYLES:
+    if key[-1] == "{" and lang in STYLES:
         return "rule"
     return None
 
@@ -161,5 +162,4 @@ def _last_kind(orig: Doc, lang: str) -> str | None:
     return None
 
 
-_STYLES = frozenset("css scss less".split())
 _NOTES = ("//", "/*", "*", "--", "@")

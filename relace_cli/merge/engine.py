@@ -22,6 +22,7 @@ from relace_cli.merge.text import (
     MARKDOWN,
     PYTHONIC,
     SOFT,
+    STYLES,
     Doc,
     guess_language,
     indent_of,
@@ -29,7 +30,6 @@ from relace_cli.merge.text import (
     split,
 )
 
-_STYLES = frozenset("css scss less".split())
 _PY_BARE = frozenset(("...", "…", "[...]"))  # never Python code mid-body
 _PROSE = frozenset("txt text".split())
 _BARE = frozenset(("...", "…", "// ...", "[...]"))
@@ -288,7 +288,7 @@ def _markers_inside_only(snip: Doc, lang: str) -> bool:
     while h < last and (keys[h][:1] == "@" or keys[h].startswith("#[") or not keys[h]):
         h += 1  # (`@Service` / `#[derive(Debug)]` above it)
     head = keys[h]
-    if definition(head, lang) is None and not (head[-1] == "{" and lang in _STYLES):
+    if definition(head, lang) is None and not (head[-1] == "{" and lang in STYLES):
         return False  # a definition (or a CSS rule): not `{` of a JSON file, not `if ...`
     base = indent_of(lines[first])
     if indent_of(lines[last]) != base:

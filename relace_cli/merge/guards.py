@@ -6,7 +6,7 @@ import re
 
 from relace_cli.linediff import common_ends
 from relace_cli.markers import OPENERS, is_marker
-from relace_cli.merge.text import indent_of, is_closer, is_trivial
+from relace_cli.merge.text import OPENER_WORDS, indent_of, is_closer, is_trivial
 
 _FALLBACK = re.compile(r"^(?i:else|default)\s+\S")
 _RETURN = re.compile(r"^(?:return|yield|raise|throw)\b")
@@ -36,7 +36,6 @@ _ALNUM4 = re.compile(r"(?:[^\W_][\W_]*){4}").search  # at least 4 letters or dig
 _NOT_KEYS = frozenset("else elif try except finally default case if for while with do".split())
 
 
-_OPENERS = frozenset("else try finally except begin do then".split())
 
 
 class Ambiguous(Exception):
@@ -123,7 +122,7 @@ def facing_edit(new: list[str], kept: list[str], at_start: bool) -> str | None:
     theirs = [x.strip() for x in kept if x.strip()]
     if not mine or not theirs:
         return None
-    if at_start and mine[0] == theirs[0] and mine[0].strip("{}: ").lower() in _OPENERS \
+    if at_start and mine[0] == theirs[0] and mine[0].strip("{}: ").lower() in OPENER_WORDS \
             and _left_open(new):
         # anchor / `begin` / new line / `# ...` where the original goes on with `begin`: that
         # `begin` with a line added to its body, or a new block before it?

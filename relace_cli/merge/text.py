@@ -20,6 +20,9 @@ HASH_COMMENTS = frozenset(
     "ps1 conf ini tf hcl dockerfile gd cr".split()
 )
 PYTHONIC = frozenset("py pyi pyw".split())
+STYLES = frozenset("css scss less".split())  # a rule `sel {` starts a unit
+# bare keywords that open a block: `else:`, `try {`, `begin`, `do`, `then`
+OPENER_WORDS = frozenset("else try finally except begin do then".split())
 
 _TRIVIAL_WORDS = frozenset(
     "end else elif fi done esac then do begin endif endfor endwhile try finally except pass "
@@ -161,7 +164,3 @@ def family(lang: str) -> str:
     if lang in MARKDOWN:
         return "markdown"
     return "generic"
-
-
-def leading_ws_uses_tabs(line: str) -> bool:
-    return line[:1] == "\t"
