@@ -424,8 +424,10 @@ class Aligner(AnchorRules):
             s += 1
             o += 1
         lo_s, lo_o = s, o
-        if lo_s < s1 and lo_o < o1 and skeys[lo_s] != okeys[lo_o]:
-            self._header_after_new(lo_s, s1, lo_o)
+        if lo_s < s1 and lo_o < o1:
+            if skeys[lo_s] != okeys[lo_o]:
+                self._header_after_new(lo_s, s1, lo_o)
+            self._closer_after(lo_s, s1, lo_o, o1)
         s, o = s1 - 1, o1 - 1
         # both texts end here: a common last statement such as `return {}` is the same line
         # (not a closer, a bare word or punctuation: `}`, `EOF`, `...` may end other blocks)

@@ -29,8 +29,8 @@ _MAX_RUN = 60
 
 
 def is_decorator(key: str, lang: str) -> bool:
-    if lang in _AT:
-        return _AT_RE.match(key) is not None
+    if lang in _AT:  # (`#[test]` too where `#` starts no comment: a guessed "js" is Rust)
+        return _AT_RE.match(key) is not None or (key.startswith("#[") and lang[:2] != "py")
     if lang in _HASH_BRACKET:
         return key.startswith("#[")
     if lang == "cs":
