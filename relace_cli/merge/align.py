@@ -372,7 +372,7 @@ class Aligner(AnchorRules):
                 a = bisect_left(where, o0)
                 if bisect_left(where, o1, a) - a != 1:
                     continue
-            if marked and is_trivial(k) and not (k[-1] in ":{" and k[0].isalpha()
+            if marked and is_trivial(k) and not (k[-1] in ":{([" and k[0].isalpha()
                                                  and self._marker_next(i)):
                 continue  # (`try:` / `# ...`: the one `try:` of the gap, its body elided)
             if k[0] in ATTACHED_FIRST and not self.decorates_alike(i, where[a]):

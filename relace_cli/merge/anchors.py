@@ -417,8 +417,10 @@ class AnchorRules:
             infos, info = self.sb._info, self.sb.info
             for i in new:
                 k = skeys[i]
-                if k and (k in self.pos and not is_trivial(k)):
-                    return
+                if k and k in self.pos and not is_trivial(k) and not (
+                        self.inside_new_block(i)
+                        and (len(self.pos[k]) > 1 or self.pos[k][0] in where)):
+                    return  # (a new block may repeat boilerplate, or the context's lines)
                 net, low, _ = infos[i] or info(i)
                 if depth + low < 0:
                     return
