@@ -19,7 +19,7 @@ __all__ = ["Abstain", "Merged", "merge"]
 @dataclass(frozen=True)
 class Merged:
     text: str  # the whole merged file
-    strategy: str  # how it merged: "markers", "fragment", "whole-file", "noop"
+    strategy: str  # how: "markers", "fragment", "whole-file", "append", "keyed", "removal", "noop"
 
 
 @dataclass(frozen=True)
