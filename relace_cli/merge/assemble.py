@@ -26,6 +26,7 @@ from relace_cli.merge.text import (
     CODE,
     HARD,
     MARKDOWN,
+    PYTHONIC,
     SOFT,
     Doc,
     indent_of,
@@ -34,6 +35,7 @@ from relace_cli.merge.text import (
     is_trivial,
     reindent,
 )
+from relace_cli.merge.wraps import find_wraps
 
 END_LANGS = frozenset("rb rake gemspec lua ex exs jl cr".split())
 _END_OPENER = re.compile(
@@ -70,6 +72,10 @@ def _end_depth(keys: list[str]) -> int:
     return low
 
 
+_SUITE_WORDS = frozenset(
+    "if elif else for while with try except finally def class async match case".split())
+
+
 class Refuse(Exception):
     """Raised inside the engine to abstain with a one-line reason."""
 
@@ -97,6 +103,8 @@ class Assembler:
         self.fragment = fragment
         self._tabs = tabs
         self.out = Output()
+        self.wraps, wrap_ends = find_wraps(al)
+        self._wrapping = wrap_ends.union(self.wraps)  # (inserted, yet balanced together)
         self._deltas()
 
     # --- indentation ----------------------------------------------------------------------
@@ -129,7 +137,8 @@ class Assembler:
                 line = olines[match[si]]
                 best[c] = (rank, (indent_of(line) if "\t" in line
                                   else len(line) - len(line.lstrip(" "))) - ind)
-        for si, oi in self.al.def_anchors.items():  # a rewritten definition: its header decides
+        for si, oi in [*self.al.def_anchors.items(), *self.wraps.items()]:
+            # a rewritten definition, or a new block wrapping lines: its header decides
             best[chunks[si]] = (-1, indent_of(olines[oi]) - indent_of(slines[si]))
         # a chunk without a match takes the nearest decided chunk before it, else after it
         resolved: list[tuple[int, bool | None]] = []
@@ -310,10 +319,13 @@ class Assembler:
     def _check_headers(self, idx: list[int]) -> None:
         """An inserted header whose body matches existing lines: a rename or re-wrap."""
         for i in idx:
-            if i in self.al.match or not self.s.keys[i]:
+            if i in self.al.match or not self.s.keys[i] or i in self.wraps:
                 continue
             got = self.al.sb.end(i)
             if got is None:
+                if self.lang in PYTHONIC and self._bodiless(i):
+                    raise Refuse(f"new `{_short(self.s.keys[i])}` has no body in the snippet "
+                                 "(the lines below it not indented?)")
                 continue
             end = got[0]
             chunk = self.chunk_of[i]
@@ -326,11 +338,28 @@ class Assembler:
                     "(renamed or re-wrapped?)"
                 )
 
+    def _bodiless(self, i: int) -> bool:
+        """A Python compound statement's header followed by code no deeper than itself."""
+        key = self.s.keys[i]
+        if key[-1] != ":" or key.split(None, 1)[0].rstrip(":") not in _SUITE_WORDS:
+            return False
+        keys, kinds, lines = self.s.keys, self.s.kinds, self.s.lines
+        for j in range(i + 1, len(keys)):
+            if kinds[j] != CODE:
+                return False  # (its body elided)
+            if keys[j]:
+                return indent_of(lines[j]) <= indent_of(lines[i])
+        return True
+
     def _check_balance(self, idx: list[int]) -> None:
         """Lines inserted next to elided code must not close (or open) what they do not show."""
         if not idx or self.lang in MARKDOWN:
             return
         keys = self.s.keys
+        if self._wrapping:
+            idx = [i for i in idx if i not in self._wrapping]
+            if not idx:
+                return
         code = [i for i in idx if keys[i]]
         closes = only_closing = False  # some line closes a block; each closes or is trivial
         for i in code:
