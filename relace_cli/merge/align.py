@@ -30,6 +30,7 @@ from relace_cli.merge.blocks import Blocks
 from relace_cli.merge.guards import Ambiguous, edited
 from relace_cli.merge.lcs import lcs as _lcs
 from relace_cli.merge.lcs import lis
+from relace_cli.merge.runs import run_anchors
 from relace_cli.merge.text import CODE, HARD, PYTHONIC, Doc, indent_of, is_closer, is_trivial
 
 _LCS_CELLS = 60_000
@@ -469,8 +470,13 @@ class Aligner(AnchorRules):
                 self._context([(n - q, range(lo_o, lo_o + n - q)) for q in range(1, n)
                                if lo_o + n - q - 1 <= o], chunk, front=False)
 
-    def run(self) -> None:
+    def run(self, runs: bool = False) -> None:
+        """Align; *runs*: also anchor on runs of lines found once (see runs.py)."""
         self.unique_anchors()
+        if runs:
+            for si, oi in lis(run_anchors(self.s, self.o)):
+                if self.add_match(si, oi):
+                    self.unique.add(si)
         idle: set[tuple[int, int, int, int]] = set()  # gaps whose refinement added nothing
         match, cuts, refine = self.match, self.cuts, self.refine
         for _ in range(6):

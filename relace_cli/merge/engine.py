@@ -28,6 +28,7 @@ from relace_cli.merge.text import (
     guess_language,
     indent_of,
     is_closer,
+    is_trivial,
     split,
 )
 
@@ -98,6 +99,18 @@ def merge_text(original: str, snippet: str, language: str | None) -> tuple[str, 
         reason = anchor_definitions(al, lang)
         if reason:
             raise Refuse(reason)
+    if not al.match and not al.def_anchors:  # no line found once: try runs of lines
+        again = Aligner(snip, orig, sb, ob)
+        again.lenient = al.lenient
+        try:
+            again.run(runs=True)
+        except (StructureConflict, Ambiguous) as exc:
+            raise Refuse(str(exc)) from None
+        if again.match and not any(
+                k and kind == CODE and i not in again.match and k in again.pos
+                and not is_trivial(k)
+                for i, (k, kind) in enumerate(zip(snip.keys, snip.kinds, strict=True))):
+            al = again  # (else a line left over is found elsewhere: the runs may be wrong)
     if not al.match and not al.def_anchors and mode == "markers":
         lines = append_at_end(snip, orig, lang)
         if lines is not None:

@@ -138,6 +138,8 @@ def guess_language(language: str | None, original: str, snippet: str) -> str:
         r"^\s*(import|from)\s+\w+", sample, re.M
     ):
         return "py"
+    if re.search(r"^\s*(import|export)\b[^\n]*$", sample, re.M) and "{" in sample:
+        return "jsx" if re.search(r"^\s*</?[A-Za-z][\w.]*[\s>/]", sample, re.M) else "js"
     if re.search(r"^\s*<(!DOCTYPE|html|div|body|head)\b", sample, re.M | re.I):
         return "html"
     text = original[:20000]
