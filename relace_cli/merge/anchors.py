@@ -317,17 +317,32 @@ class AnchorRules:
             if self.match.get(s_end) == o_end or HARD in self.s.kinds[last + 1:s_end + 1]:
                 return False
             mine = sum(1 for k in keys[last + 1:s_end + 1] if k)
-            return sum(1 for k in okeys[self.match[last] + 1:o_end + 1] if k) > mine
+            theirs = sum(1 for k in okeys[self.match[last] + 1:o_end + 1] if k)
+            if theirs > mine:
+                return True
+            # as many new lines as the original has left: not a rewrite of those lines when
+            # the first sets another name than the first (`phone: str` after `email: str`,
+            # where the original goes on with `address: str`): new fields, or replaced ones?
+            a = next((j for j in range(last + 1, s_end + 1) if keys[j]), None)
+            b = next((j for j in range(self.match[last] + 1, o_end + 1) if okeys[j]), None)
+            if a is None or b is None:
+                return False
+            ka, kb = slot_key(keys[a]), slot_key(okeys[b])
+            return ka is not None and kb is not None and ka[:4] == kb[:4] == "set:" \
+                and ka != kb and not self._similar(a, b)
         if self.sb.lang not in PYTHONIC:
             return False
         first = next((j for j in range(s + 1, s_end + 1) if keys[j]), None)
         ofirst = next((j for j in range(o + 1, o_end + 1) if okeys[j]), None)
         if first is None or ofirst is None:
             return False
-        if (slot_key(keys[s]) or "")[:4] == "def:" and not self._similar(first, ofirst):
-            return False  # a function's whole new body, written out (for a loop, unlikely)
-        return sum(1 for k in okeys[o + 1:o_end + 1] if k) > sum(
-            1 for k in keys[s + 1:s_end + 1] if k)
+        theirs = sum(1 for k in okeys[o + 1:o_end + 1] if k)
+        mine = sum(1 for k in keys[s + 1:s_end + 1] if k)
+        if (slot_key(keys[s]) or "")[:4] == "def:" and not self._similar(first, ofirst) \
+                and mine >= 2 and 2 * mine >= theirs:
+            return False  # a function's whole new body, written out (for a loop, unlikely;
+            # one line in place of many reads as an edit of its first line just as well)
+        return theirs > mine
 
     def _header_edit(self, s: int, o: int) -> bool:
         """`with raises(E, match="x"):` written where the original has `with raises(E):`,

@@ -86,7 +86,8 @@ class Output:
     source: list[int] = field(default_factory=list)  # original index, or -1 for snippet lines
     deleted: list[tuple[int, int, int]] = field(default_factory=list)  # (o0, o1, added lines)
     head_tail: list[tuple[int, int]] = field(default_factory=list)  # pure deletions at ends
-    ends: list[tuple[int, int, int]] = field(default_factory=list)  # replacements at ends
+    # replacements at the ends: (o0, o1, added lines, the snippet's lines s0, s1)
+    ends: list[tuple[int, int, int, int, int]] = field(default_factory=list)
 
 
 def _short(text: str, width: int = 60) -> str:
@@ -300,7 +301,7 @@ class Assembler:
                 if added == 0:
                     self.out.head_tail.append((o0, o1))
                 else:
-                    self.out.ends.append((o0, o1, added))
+                    self.out.ends.append((o0, o1, added, s0, s1))
 
     # --- refusals -------------------------------------------------------------------------
 

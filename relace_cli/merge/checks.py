@@ -28,6 +28,7 @@ from relace_cli.merge.guards import (
     duplicated,
     leftover_marker,
     repeated_context,
+    similar,
     slot_key,
 )
 from relace_cli.merge.text import (
@@ -114,6 +115,24 @@ def check_prefix(al: Aligner) -> None:
                  f"line {tail}: does it delete the rest (`{okeys[tail][:40]}`...)? Not merged")
 
 
+_FIRST_WORD = re.compile(r"[\w.$@#-]+")
+
+
+def _edit_of(new: str, old: str) -> bool:
+    """Does line *new* read as an edit of line *old*: alike, setting the same name, or
+    starting with the same word (`def get_users(` / `def fetch_users(`, `CMD [...]`)?"""
+    if similar(new, old):
+        return True
+    slot = slot_key(new)
+    if slot is not None and slot == slot_key(old):
+        return True
+    a, b = _FIRST_WORD.match(new), _FIRST_WORD.match(old)
+    if a is None or b is None:
+        return False
+    x, y = a.group(), b.group()  # (`self.cache.clear()` edits `self.cache = {}`)
+    return x == y or x.startswith(y + ".") or y.startswith(x + ".")
+
+
 def _owner(doc: Doc, o: int) -> int:
     """The header of the innermost block holding line *o* (the nearest shallower line above),
     or -1 at the top level."""
@@ -137,13 +156,21 @@ def check_result(out, snip: Doc, orig: Doc, mode: str, ob: Blocks, al: Aligner,
                     f"the snippet {where} without a marker but would delete lines "
                     f"{o0 + 1}-{o1} (`{lost[0][:50]}`...); add a marker to keep them"
                 )
-        for o0, o1, added in out.ends:  # `key = NEW` as the last line, for ten lines
+        for o0, o1, added, s0, s1 in out.ends:  # `key = NEW` as the last line, for ten lines
             lost = [k for k in orig.keys[o0:o1] if k and k not in snip_keys]
+            where = "starts" if o0 == 0 else "ends"
             if len(lost) > added:
-                where = "starts" if o0 == 0 else "ends"
                 raise Refuse(
                     f"the snippet {where} without a marker but would replace lines "
                     f"{o0 + 1}-{o1} (`{lost[0][:50]}`...) with {added}; add a marker to keep them"
+                )
+            new = [k for k in snip.keys[s0:s1] if k]
+            if lost and ob.lang not in MARKDOWN and not any(
+                    _edit_of(a, b) for a in new for b in lost):
+                # `app.listen(PORT)` in place of a new route: appended without a marker
+                raise Refuse(
+                    f"the snippet {where} without a marker but would replace `{lost[0][:50]}` "
+                    "with lines unlike it; add a marker to keep it"
                 )
     if mode == "markers":
         closed_early(out, snip, orig, al, snip_keys)
