@@ -21,21 +21,42 @@ def beheaded(out, orig: Doc, ob: Blocks, snip_keys: dict[str, int]) -> None:  # 
     """A merge that deletes a definition's header (one the snippet never shows) but keeps
     the rest of its body: the deletion runs across a block boundary, as when context lines
     copied from a sibling function were anchored in that sibling."""
-    for o0, o1, added in out.deleted:
-        if added:
-            continue  # (a header replaced by another: a rename)
-        for o in range(o0, o1):
+    for o0, o1 in _joined_deletions(out.deleted, orig.keys):
+        start = o0  # the deletion's part after the whole blocks it starts with
+        o = o0
+        while o < o1:
             k = orig.keys[o]
             if not k or k in snip_keys or is_trivial(k) or k[-1] not in ":{([" \
                     or indent_of(orig.lines[o]) > indent_of(orig.lines[o0]):
+                o += 1
                 continue  # (a block header, at the deletion's outer depth)
-            if not any(orig.keys[j] for j in range(o0, o)):
-                break  # the deletion starts at this header: whole blocks, or none of this
             got = ob.end(o)
+            if not any(orig.keys[j] for j in range(start, o)):
+                # the deletion starts at this header: whole blocks, or none of this
+                if got is None or got[0] >= o1:
+                    break
+                o = start = got[0] + 1
+                continue
             if got is not None and got[0] >= o1 \
                     and any(orig.keys[j] for j in range(o1, got[0] + 1)):
                 raise Refuse(f"the merge would delete the end of one block and `{k[:50]}` but "
                              "keep the rest of its body; not merged")
+            o += 1
+
+
+def _joined_deletions(deleted: list[tuple[int, int, int]], keys: list[str]) -> list[
+        tuple[int, int]]:
+    """Pure deletions (nothing put in their place; a header replaced by another is a
+    rename), joined across blank lines kept between them (`});` / kept blank / `describe(`)."""
+    out: list[tuple[int, int]] = []
+    for o0, o1, added in sorted(deleted):
+        if added:
+            continue
+        if out and not any(keys[out[-1][1]:o0]):
+            out[-1] = (out[-1][0], o1)
+        else:
+            out.append((o0, o1))
+    return out
 
 
 def replaced_definitions(out, orig: Doc, ob: Blocks, snip_keys: dict[str, int]) -> None:
@@ -64,6 +85,30 @@ def replaced_definitions(out, orig: Doc, ob: Blocks, snip_keys: dict[str, int]) 
             if unshown:
                 raise Refuse(f"`{orig.keys[heads[0]][:50]}` would be renamed with part of its "
                              "body elided: a new definition copying its lines? Not merged")
+            body = [o for o in range(o1, got[0] + 1) if o in kept and orig.keys[o]
+                    and not is_trivial(orig.keys[o])]
+            if body and not _named_in(definition(orig.keys[heads[0]], ob.lang), snip_keys,
+                                      ob.lang) and all(
+                    any(j != o and j in kept for j in _where(orig.keys, orig.keys[o]))
+                    for o in body):
+                # `db.save(x)` / `return x` end every fixture (kept): a new one copying them
+                raise Refuse(f"`{orig.keys[heads[0]][:50]}` would be renamed, keeping only "
+                             "lines found elsewhere too: a new definition? Not merged")
+
+
+def _where(keys: list[str], key: str) -> list[int]:
+    return [j for j, k in enumerate(keys) if k == key]
+
+
+def _named_in(head: tuple[str, str] | None, snip_keys: dict[str, int], lang: str) -> bool:
+    """Does some definition header of the snippet carry *head*'s name?"""
+    if head is None:
+        return True
+    for k in snip_keys:
+        got = definition(k, lang) if k else None
+        if got is not None and got[1] == head[1]:
+            return True
+    return False
 
 
 def closed_early(out, snip: Doc, orig: Doc, al: Aligner, snip_keys: dict[str, int]) -> None:
