@@ -31,6 +31,7 @@ from relace_cli.merge.guards import (
     similar,
     slot_key,
 )
+from relace_cli.merge.pyshape import new_problem
 from relace_cli.merge.text import (
     CODE,
     MARKDOWN,
@@ -214,6 +215,9 @@ def check_result(out, snip: Doc, orig: Doc, mode: str, ob: Blocks, al: Aligner,
             raise Refuse(reason)
     if ob.lang in PYTHONIC:
         _check_ellipsis_body(out)
+        reason = new_problem(out.lines, out.source, orig.lines)
+        if reason:
+            raise Refuse(f"the merge would leave invalid Python: {reason}")
     if ob.lang in MARKDOWN and _fences(out.lines) % 2 and not _fences(orig.lines) % 2:
         raise Refuse("the merge would leave a Markdown code fence unclosed")
     reason = duplicate_label(out) or duplicate_definition(out, ob.lang, orig.lines)
