@@ -259,6 +259,9 @@ class Aligner(AnchorRules):
                 continue  # the block is cut short by a marker: its end is elided
             if s_explicit != o_explicit:
                 continue  # one side shows a closer the other does not: no sure end
+            if self._own_closer(self.o, o, o_end) \
+                    and not self._own_closer(self.s, s, s_end) and self._marker_follows(s_end):
+                continue  # `for ...; do` / body / `# ...`: its `done` elided, not dropped
             if s_explicit and self.sb.brackets and self.s.keys[s_end] != self.o.keys[o_end] \
                     and self._open_at(s, s_end):
                 continue  # `});` closes a call inside the block, not the block: elided end
@@ -303,6 +306,13 @@ class Aligner(AnchorRules):
                 raise StructureConflict(self.s.keys[x], self.s.keys[s])
             self.remove_match(x)
         return bool(stray)
+
+    @staticmethod
+    def _own_closer(doc: Doc, h: int, end: int) -> bool:
+        """Is line *end* a closing word (`done`, `fi`, `end`) at header *h*'s indentation?"""
+        key = doc.keys[end]
+        return is_closer(key) and key[0].isalpha() \
+            and indent_of(doc.lines[end]) == indent_of(doc.lines[h])
 
     def _open_at(self, h: int, end: int) -> bool:
         """Are brackets opened from line *h* to *end* of the snippet still open after it?"""

@@ -154,6 +154,10 @@ def facing_edit(new: list[str], kept: list[str], at_start: bool) -> str | None:
         return (f"`{_short(a)}` may replace `{_short(b)}` next to elided code or be added "
                 "next to it; the snippet does not say")  # `EXPOSE 8080` / `EXPOSE 3000`
     wraps = distinctive(b) and len(b) >= 12 and b in a
+    if not wraps and distinctive(b) and len(b) >= 12:  # `if ! cmd; then` / ... / `fi` over `cmd`
+        got = next((x for x in mine if b in x and not x.startswith(b)), None)
+        if got is not None:
+            wraps, a = True, got
     items = a[:2] == b[:2] == "- " and len(b) >= 8 and _ratio(a, b) >= 0.8
     # two comments that start alike (`# Build the message object; ...`): a reworded one
     comments = a[:1] in "#/" and a[:2] == b[:2] and common_ends(a, b)[0] >= 16
