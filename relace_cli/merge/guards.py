@@ -163,13 +163,42 @@ def facing_edit(new: list[str], kept: list[str], at_start: bool) -> str | None:
     comments = a[:1] in "#/" and a[:2] == b[:2] and common_ends(a, b)[0] >= 16
     # the same head, another tail: `Shape::Rect(r) => r.area(),` / `Shape::Rect(r) => r.w * r.h,`,
     # `case A:` / `case A, D:`, `ENV MODE=prod` / `ENV MODE=staging`
-    head = common_ends(a, b)[0]
-    heads = head >= 8 and head * 2 >= min(len(a), len(b)) and a[0] != "@" \
-        and not a.startswith("#[") and (" " in a[:head] or "(" in a[:head])
+    heads = False
+    # (the line facing the kept one, or the first of the new lines: `if (!post) {` over kept
+    # `if (!post) return ...`)
+    for x in ([a] if wraps or at_start is False or mine[0] == a else [a, mine[0]]):
+        head = common_ends(x, b)[0]
+        kx = slot_key(x) or ""
+        if (kx[:4] == "def:" and kx != slot_key(b)) or (
+                x.split(None, 1)[0] in _DEF_WORDS and b.split(None, 1)[0] in _DEF_WORDS):
+            continue  # (two definitions: `func (s *S) Addr()` / `Stop()`: see defs.py)
+        if head >= 8 and head * 2 >= min(len(x), len(b)) and x[0] != "@" \
+                and not x.startswith("#[") and (" " in x[:head] or "(" in x[:head]) \
+                and x != b:
+            heads, a = True, x
+            break
+        if _twins(x, b):  # `res.sendStatus(204);` / `res.status(204).end();`
+            heads, a = True, x
+            break
     if wraps or items or comments or heads:
         return (f"`{_short(a)}` may replace `{_short(b)}` next to elided code or be added "
                 "next to it; the snippet does not say")
     return None
+
+
+_DEF_WORDS = frozenset(
+    "func def fn function class async pub public private protected static export".split())
+_RECEIVER = re.compile(r"([A-Za-z_$][\w$]*)\.")
+_CODE_NUMBER = re.compile(r"\b\d{3,}\b")
+
+
+def _twins(a: str, b: str) -> bool:
+    """Two calls on one receiver with the same status-like number: one response written
+    two ways (`res.sendStatus(204);` / `res.status(204).end();`)."""
+    ra, rb = _RECEIVER.match(a), _RECEIVER.match(b)
+    if ra is None or rb is None or ra.group(1) != rb.group(1):
+        return False
+    return bool(set(_CODE_NUMBER.findall(a)) & set(_CODE_NUMBER.findall(b)))
 
 
 def _left_open(lines: list[str]) -> bool:
