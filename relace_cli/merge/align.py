@@ -26,7 +26,7 @@ from relace_cli.merge.anchors import (
     opener_word,
     statement,
 )
-from relace_cli.merge.blocks import Blocks
+from relace_cli.merge.blocks import HEADING, Blocks
 from relace_cli.merge.guards import Ambiguous, edited
 from relace_cli.merge.lcs import lcs as _lcs
 from relace_cli.merge.lcs import lis
@@ -252,6 +252,8 @@ class Aligner(AnchorRules):
                 continue
             s_end, s_explicit = se
             o_end, o_explicit = oe
+            if self.ob.markdown:
+                o_end = self._own_text_end(s, s_end, o, o_end)
             # drop matches that leave the block on one side only
             if self._drop_strays(s, s_end, o, o_end):
                 changed = True
@@ -306,6 +308,22 @@ class Aligner(AnchorRules):
                 raise StructureConflict(self.s.keys[x], self.s.keys[s])
             self.remove_match(x)
         return bool(stray)
+
+    def _own_text_end(self, s: int, s_end: int, o: int, o_end: int) -> int:
+        """A Markdown section shown without subsections ends, in the original, before its
+        first subsection: `## Deploy` / new text stands for the section's own text only."""
+        heading, in_s, in_o = HEADING.match, self.sb._in_fence, self.ob._in_fence
+        mine = [self.s.keys[j] for j in range(s + 1, s_end + 1)
+                if heading(self.s.keys[j]) and not in_s(j)]
+        theirs = [j for j in range(o + 1, o_end + 1) if heading(self.o.keys[j]) and not in_o(j)]
+        if not theirs:
+            return o_end
+        if not mine:
+            return theirs[0] - 1
+        if not any(self.o.keys[j] in mine for j in theirs):
+            raise Ambiguous(f"`{mine[0][:40]}` may replace `{self.o.keys[theirs[0]][:40]}` or "
+                            "be added beside it; the snippet does not say")
+        return o_end
 
     @staticmethod
     def _own_closer(doc: Doc, h: int, end: int) -> bool:

@@ -36,7 +36,7 @@ _OPEN = "([{"
 _CLOSE = ")]}"
 _QUOTE_CHARS = frozenset("\"'`/#")
 FLAT = (0, 0, True)
-_HEADING = re.compile(r"^(#{1,6})\s")
+HEADING = re.compile(r"^(#{1,6})\s")
 _FENCE = re.compile(r"^(`{3,}|~{3,})")
 
 
@@ -214,7 +214,7 @@ class Blocks:
     # --- markdown -----------------------------------------------------------------------
 
     def _heading_end(self, h: int) -> tuple[int, bool] | None:
-        m = _HEADING.match(self.doc.keys[h])
+        m = HEADING.match(self.doc.keys[h])
         if m is None or self._in_fence(h):
             return None
         level = len(m.group(1))
@@ -222,7 +222,7 @@ class Blocks:
         last = h
         for j in range(h + 1, len(doc.lines)):
             key = doc.keys[j]
-            hm = _HEADING.match(key)
+            hm = HEADING.match(key)
             if hm and len(hm.group(1)) <= level and not self._in_fence(j):
                 break
             if key:
