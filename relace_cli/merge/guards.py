@@ -177,7 +177,8 @@ def facing_edit(new: list[str], kept: list[str], at_start: bool) -> str | None:
                 and x != b:
             heads, a = True, x
             break
-        if _twins(x, b):  # `res.sendStatus(204);` / `res.status(204).end();`
+        last = at_start and len(theirs) > 1 and is_closer(theirs[1])  # b ends its block
+        if _twins(x, b, last):  # `res.sendStatus(204);` / `res.status(204).end();`
             heads, a = True, x
             break
     if wraps or items or comments or heads:
@@ -192,13 +193,14 @@ _RECEIVER = re.compile(r"([A-Za-z_$][\w$]*)\.")
 _CODE_NUMBER = re.compile(r"\b\d{3,}\b")
 
 
-def _twins(a: str, b: str) -> bool:
-    """Two calls on one receiver with the same status-like number: one response written
-    two ways (`res.sendStatus(204);` / `res.status(204).end();`)."""
+def _twins(a: str, b: str, last: bool) -> bool:
+    """Two calls on one receiver with the same status-like number, or where the kept one
+    ends its block: one response written two ways (`res.sendStatus(204);` in front of
+    `res.status(200).send("ok");` / `});`)."""
     ra, rb = _RECEIVER.match(a), _RECEIVER.match(b)
-    if ra is None or rb is None or ra.group(1) != rb.group(1):
+    if ra is None or rb is None or ra.group(1) != rb.group(1) or a[-1:] != b[-1:]:
         return False
-    return bool(set(_CODE_NUMBER.findall(a)) & set(_CODE_NUMBER.findall(b)))
+    return last or bool(set(_CODE_NUMBER.findall(a)) & set(_CODE_NUMBER.findall(b)))
 
 
 def _left_open(lines: list[str]) -> bool:

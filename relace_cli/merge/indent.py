@@ -39,15 +39,20 @@ def _space_unit(lines: list[str]) -> int:
     return 2 if even and twos * 10 >= len(even) else 4
 
 
-def _anchors_scale(slines: list[str], olines: list[str]) -> float:
+def _anchors_scale(slines: list[str], olines: list[str], keyed: bool = False) -> float:
     """How the depths of lines found once in both texts relate: 2.0 when each step deeper in
-    the snippet is two steps in the original, 0.5 for the reverse, else 0 (or no evidence)."""
-    def once(lines: list[str]) -> dict[str, int]:
+    the snippet is two steps in the original, 0.5 for the reverse, else 0 (or no evidence).
+    *keyed* (JSON, YAML): a line's key (`"dev":`) identifies it too, whatever its value."""
+    def once(lines: list[str]) -> dict[str, int]:  # (a line repeated at one depth counts)
         seen: dict[str, int] = {}
         for x in lines:
             k = x.strip()
             if k:
-                seen[k] = -1 if k in seen else len(x) - len(x.lstrip(" "))
+                w = len(x) - len(x.lstrip(" "))
+                seen[k] = -1 if seen.get(k, w) != w else w
+                if keyed and ":" in k:
+                    k = "\0" + k.split(":", 1)[0]
+                    seen[k] = -1 if seen.get(k, w) != w else w
         return seen
 
     mine, theirs = once(slines), once(olines[:20000])
@@ -81,7 +86,8 @@ def _snippet_step(lines: list[str], least: int = 1) -> int:
     prev = None
     for x in lines:
         body = x.lstrip(" ")
-        if not body or body[:1] == "*" or ("..." in body and body[:1] in "#/<-{"):
+        if not body or body[:1] == "*" or (("..." in body or "…" in body)
+                                           and body[:1] in "#/<-{"):
             continue  # (a marker's depth says nothing about the code's step)
         w = len(x) - len(body)
         if prev is not None and w > prev:
@@ -111,10 +117,11 @@ def match_indent_style(slines: list[str], olines: list[str], lang: str,
     mine = 0
     if s_sp and not s_tab and tabs is False and lang not in MARKDOWN \
             and (_TWO_MOD_FOUR("\n".join(slines)) is None) != (_TWO_MOD_FOUR(head) is None):
-        mine = _snippet_step(slines, least=2)  # (only one text has widths of 2 mod 4)
+        mine = _snippet_step(slines)  # (only one text has widths of 2 mod 4)
     if mine in (2, 4):
         theirs = _step_mode(head)
-        if {mine, theirs} == {2, 4} and _anchors_scale(slines, olines) == theirs / mine:
+        keyed = lang in ("json", "yaml")
+        if {mine, theirs} == {2, 4} and _anchors_scale(slines, olines, keyed) == theirs / mine:
             # a 2-space snippet for a 4-space file, or the reverse, as its anchors confirm
             out = []
             for x in slines:
