@@ -366,6 +366,9 @@ def similar(a: str, b: str) -> bool:
     return short >= 12 and (x.startswith(y) or y.startswith(x))
 
 
+_SEPARATORS = frozenset((",", "\\", ";", "&&", "||", "|", "+"))
+
+
 def edited(a: str, b: str) -> bool:
     """*a* is *b* with text inserted or deleted in one place (`run()` / `run(verbose=True)`),
     keeping at least 12 characters; a new line facing such a line edits it. A line that
@@ -377,6 +380,9 @@ def edited(a: str, b: str) -> bool:
         return False  # an element next to a like one: `slot_clash` decides
     if a[0] == "@" or a.startswith("#["):
         return False  # a decorator: see `attached.attached_end`
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    if long_.startswith(short) and long_[len(short):].strip() in _SEPARATORS and len(short) >= 4:
+        return True  # `src/net.c` / `src/net.c \`: a continuation (or comma) added or dropped
     n = min(len(a), len(b))
     p, q = common_ends(a, b)
     if p + q < 12:
