@@ -98,12 +98,15 @@ def _attempt(snip: Doc, orig: Doc, lang: str, first: int, code: list[int],
                 return None
         except Ambiguous:
             return None
+    # (what the new code starts: its first line after doc comments)
+    head = next((skeys[i] for i in new if not _is_note(skeys[i], lang)), skeys[new[0]])
     if tail:  # like the block's last member: `pub fn` after `pub fn`, not a stray statement
         sib = next((okeys[o] for o in reversed(ocode) if o < at and not is_closer(okeys[o])
                     and indent_of(olines[o]) == base), None)
-        if sib is None or _kind(skeys[new[0]], lang) != _kind(sib, lang):
+        if sib is None or _kind(head, lang) != _kind(sib, lang):
             return None
-    elif (_kind(skeys[new[0]], lang) or "?") != _last_kind(orig, lang):
+    elif (_kind(head, lang) or "?") != _last_kind(orig, lang) \
+            and not _plain_after_plain(head, orig, lang):
         return None  # after `main()`, `return M`, `#endif`: the end is no place for it
     blocks = Blocks(snip, lang)
     brace = family(lang) == "brace"
@@ -122,6 +125,26 @@ def _attempt(snip: Doc, orig: Doc, lang: str, first: int, code: list[int],
         while added and not added[0].strip() and at > 0 and not okeys[at - 1]:
             added = added[1:]
     return olines[:at] + added + olines[at:]
+
+
+def _is_note(key: str, lang: str) -> bool:
+    return key.startswith(_NOTES) or (key[:1] == "#" and lang in HASH_COMMENTS)
+
+
+_SCRIPTS = frozenset("sh bash zsh fish ksh".split())
+
+
+def _plain_after_plain(head: str, orig: Doc, lang: str) -> bool:
+    """Shell: a plain command (`ldconfig`) after a script that ends with one (`make install`):
+    neither defines nor sets anything, and the last is no block or call of a main."""
+    if lang not in _SCRIPTS or _kind(head, lang) is not None or head[-1:] in ":{([":
+        return False  # (a Dockerfile's `CMD`, a module's `main()`: the end is taken)
+    last = next((j for j in range(len(orig.keys) - 1, -1, -1) if orig.keys[j]), None)
+    if last is None or indent_of(orig.lines[last]) or _is_note(orig.keys[last], lang):
+        return False
+    k = orig.keys[last]
+    return _kind(k, lang) is None and not is_closer(k) and k[-1:] not in ":{([" \
+        and "main" not in k and not k.startswith(("return", "export", "module.", "#end"))
 
 
 def _kind(key: str, lang: str) -> str | None:
