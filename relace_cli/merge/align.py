@@ -72,6 +72,7 @@ class Aligner(AnchorRules):
                     got.append(i)
         self.pos = pos
         self.dropped: list[tuple[int, int]] = []  # unique anchors left out of order
+        self.copied: list[tuple[int, int]] = []  # unique lines a new block copies
         self.unique: set[int] = set()  # snippet lines matched as globally unique anchors
         self.def_anchors: dict[int, int] = {}  # rewritten definition headers (see defs.py)
         # a complete new file: a line that moved into another block is dropped as an anchor
@@ -173,6 +174,7 @@ class Aligner(AnchorRules):
                         k[0] not in ATTACHED_FIRST or self.decorates_alike(i, o)) and (
                         k[-1] != ":" or self.key_in_place(i, o)):
                     cands.append((i, o))
+            cands = self.drop_copies(cands)
         chain = lis(cands)
         if len(chain) < len(cands) <= 1500:
             chain = self._heaviest(cands)

@@ -41,6 +41,7 @@ class AnchorRules:
     sb: Blocks
     pos: dict[str, list[int]]
     _new_owner: list[bool] | None
+    copied: list[tuple[int, int]]
 
     def add_match(self, s: int, o: int) -> bool:  # (Aligner's)
         raise NotImplementedError
@@ -122,6 +123,62 @@ class AnchorRules:
                 stack.append((ind, new(k)))
             self._new_owner = owner
         return self._new_owner[s]
+
+    def drop_copies(self, cands: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        """Leave out candidates (s, o) that a new block copies from another one: `c.mu.Lock()`
+        inside a new `func (c *Cache) Len()`, found once in the original inside `Get`. A
+        rename keeps most of the old body; a new block that repeats less than half of the
+        block its line comes from copies, it is no rewrite (unless the snippet shows that
+        block too: then the line may have moved, as when a helper is extracted)."""
+        out = []
+        for s, o in cands:
+            h = self._new_header_above(s)
+            if h is None or not self._copies(h, o):
+                out.append((s, o))
+            else:
+                self.copied.append((s, o))
+        return out
+
+    def _new_header_above(self, s: int) -> int | None:
+        keys, kinds, lines = self.s.keys, self.s.kinds, self.s.lines
+        at = indent_of(lines[s])
+        for j in range(s - 1, max(-1, s - 200), -1):
+            if kinds[j] != CODE:
+                return None
+            k = keys[j]
+            if k and indent_of(lines[j]) < at:
+                if k in self.pos or is_trivial(k) or is_closer(k):
+                    return None
+                got = self.sb.end(j)
+                return j if got is not None and got[0] >= s else None
+        return None
+
+    def _copies(self, h: int, o: int) -> bool:
+        okeys, olines = self.o.keys, self.o.lines
+        at = indent_of(olines[o])
+        oh = next((j for j in range(o - 1, max(-1, o - 400), -1)
+                   if okeys[j] and indent_of(olines[j]) < at), None)
+        if oh is None:
+            return False
+        got, mine = self.ob.end(oh), self.sb.end(h)
+        if got is None or mine is None:
+            return False
+        theirs = {k for k in okeys[oh + 1:got[0] + 1] if k and not is_trivial(k)}
+        if self._shown_above(h) == okeys[oh]:
+            return False  # `def notify():` / ... / `if x:` over its lines: a wrap
+        if okeys[oh] in self.counts:
+            return False  # the snippet shows that block too: a line moved out of it?
+        shared = sum(1 for k in self.s.keys[h + 1:mine[0] + 1] if k in theirs)
+        return 2 * shared < len(theirs)
+
+    def _shown_above(self, h: int) -> str | None:
+        """The snippet's nearest shallower line above *h*, across markers."""
+        keys, kinds, lines = self.s.keys, self.s.kinds, self.s.lines
+        at = indent_of(lines[h])
+        for j in range(h - 1, max(-1, h - 400), -1):
+            if keys[j] and kinds[j] == CODE and indent_of(lines[j]) < at:
+                return keys[j]
+        return None
 
     def _marker_next(self, s: int) -> bool:
         """Is the next non-blank snippet line after *s* a written marker? (`anchor / --- /

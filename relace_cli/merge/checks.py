@@ -246,6 +246,9 @@ def check_result(out, snip: Doc, orig: Doc, mode: str, ob: Blocks, al: Aligner,
             k = snip.keys[s]     # unless the block holding the old copy is shown (a move)
             if k in inserted and _owner(orig, o) not in shown and al.inside_new_block(s):
                 allowed[k] = allowed.get(k, 0) + orig_count.get(k, 0)
+        for s, _o in al.copied:  # `build: .` of a new service, copied from another one
+            k = snip.keys[s]
+            allowed[k] = allowed.get(k, 0) + orig_count.get(k, 0)
         reason = duplicated(out_keys, inserted, orig_count, allowed)
         if reason:
             for s, _o in al.dropped:
