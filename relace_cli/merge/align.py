@@ -254,6 +254,16 @@ class Aligner(AnchorRules):
                 continue
             s_end, s_explicit = se
             o_end, o_explicit = oe
+            if self.s.keys[s][:1] == "<":  # `<input` / attributes / `/>`: the tag's own end
+                ns, no = s_end + 1, o_end + 1
+                if ns < len(self.s.keys) and no < len(self.o.keys) \
+                        and self.s.keys[ns] in TAG_ENDS and self.s.keys[ns] == self.o.keys[no] \
+                        and self.add_match(ns, no):
+                    changed = True
+                elif no < len(self.o.keys) and self.o.keys[no] in TAG_ENDS \
+                        and self.s.keys[s_end].endswith(">") and s_end > s \
+                        and self.s.keys[s_end] not in TAG_ENDS and self.add_cut(ns, no + 1):
+                    changed = True  # `height={180} />` closes the tag the original closes below
             if self.ob.markdown:
                 o_end = self._own_text_end(s, s_end, o, o_end)
             # drop matches that leave the block on one side only

@@ -299,8 +299,14 @@ class AnchorRules:
         if h is None or not skeys[h]:
             return
         c = self._first_dip(self.ob, range(o, o1), None)
-        if c is None or okeys[c] != skeys[h] or any(okeys[o:c]):
+        if c is None or any(okeys[o:c]):
             return  # (lines between the anchor and the closer: an edit, not ours to guess)
+        # `}, [dispatch]);` for `}, []);`: the same closer with its tail edited
+        same = okeys[c] == skeys[h]
+        if not same and (okeys[c][:1] != skeys[h][:1] or not is_closer(skeys[h])
+                         or (self.sb._info[h] or self.sb.info(h))[:2]
+                         != (self.ob._info[c] or self.ob.info(c))[:2]):
+            return
         sl, ol = self.s.lines, self.o.lines
         if indent_of(sl[h]) - indent_of(sl[a]) != indent_of(ol[c]) - indent_of(ol[o - 1]):
             return
@@ -312,7 +318,10 @@ class AnchorRules:
             got = self.ob.end(oh) if oh is not None else None
             if got is None or got[0] != c:
                 return
-        self.add_match(h, c)
+        if same:
+            self.add_match(h, c)
+        elif self.add_cut(h, c):
+            self.add_cut(h + 1, c + 1)
 
     def _linked(self, s: int) -> int | None:
         """The original line snippet line *s* stands for: matched, or an edit between cuts."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from relace_cli.markers import OPENERS, comment_body, is_marker_body
-from relace_cli.merge.align import Aligner, StructureConflict
+from relace_cli.merge.align import TAG_ENDS, Aligner, StructureConflict
 from relace_cli.merge.append import append_at_end
 from relace_cli.merge.assemble import Assembler, Refuse
 from relace_cli.merge.blocks import FLAT, Blocks
@@ -328,6 +328,9 @@ def _with_soft_markers(snip: Doc, lang: str) -> tuple[Doc, Blocks]:
     prev = -1
     for i in code:
         if inds[i] == base and i > block_until:
+            if prev == block_until and i - prev == 1 and keys[i] in TAG_ENDS:
+                block_until = prev = i  # `<input` / attributes / `/>`: one element
+                continue
             if prev >= 0 and (i - prev > 1 or prev == block_until):
                 cut_before.append(prev + 1)
             got = blocks.end(i)
