@@ -31,7 +31,16 @@ from relace_cli.merge.guards import Ambiguous, edited
 from relace_cli.merge.lcs import lcs as _lcs
 from relace_cli.merge.lcs import lis
 from relace_cli.merge.runs import run_anchors
-from relace_cli.merge.text import CODE, HARD, PYTHONIC, Doc, indent_of, is_closer, is_trivial
+from relace_cli.merge.text import (
+    CODE,
+    HARD,
+    PYTHONIC,
+    Doc,
+    family,
+    indent_of,
+    is_closer,
+    is_trivial,
+)
 
 _LCS_CELLS = 60_000
 # the end of a tag spread over lines, right after its matched last attribute
@@ -80,6 +89,7 @@ class Aligner(AnchorRules):
         self.lenient = False
         self._new_owner: list[bool] | None = None  # see inside_new_block
         self._deferred: set[int] = set()  # headers whose block end waits for a later pass
+        self._generic = family(sb.lang) == "generic"  # (R, Perl, PowerShell: braces, roughly)
 
     # --- chain bookkeeping ----------------------------------------------------------------
 
@@ -276,9 +286,14 @@ class Aligner(AnchorRules):
             if self._own_closer(self.o, o, o_end) \
                     and not self._own_closer(self.s, s, s_end) and self._marker_follows(s_end):
                 continue  # `for ...; do` / body / `# ...`: its `done` elided, not dropped
-            if s_explicit and self.sb.brackets and self.s.keys[s_end] != self.o.keys[o_end] \
+            if s_explicit and self.sb.brackets and (
+                    self.s.keys[s_end] != self.o.keys[o_end]
+                    or (self._generic and indent_of(self.s.lines[s_end])
+                        > indent_of(self.s.lines[s]))) \
                     and self._open_at(s, s_end):
-                continue  # `});` closes a call inside the block, not the block: elided end
+                # `});` closes a call inside the block, not the block; a deeper `}` closes a
+                # new inner block: the block's own end is elided
+                continue
             if not s_explicit:
                 if not self._innermost(s, s_end):
                     continue

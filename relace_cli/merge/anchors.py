@@ -131,9 +131,10 @@ class AnchorRules:
         block its line comes from copies, it is no rewrite (unless the snippet shows that
         block too: then the line may have moved, as when a helper is extracted)."""
         out = []
+        where = dict(cands)
         for s, o in cands:
             h = self._new_header_above(s)
-            if h is None or not self._copies(h, o):
+            if h is None or not self._copies(h, o, where):
                 out.append((s, o))
             else:
                 self.copied.append((s, o))
@@ -153,7 +154,7 @@ class AnchorRules:
                 return j if got is not None and got[0] >= s else None
         return None
 
-    def _copies(self, h: int, o: int) -> bool:
+    def _copies(self, h: int, o: int, where: dict[int, int]) -> bool:
         okeys, olines = self.o.keys, self.o.lines
         at = indent_of(olines[o])
         oh = next((j for j in range(o - 1, max(-1, o - 400), -1)
@@ -166,6 +167,12 @@ class AnchorRules:
         theirs = {k for k in okeys[oh + 1:got[0] + 1] if k and not is_trivial(k)}
         if self._shown_above(h) == okeys[oh]:
             return False  # `def notify():` / ... / `if x:` over its lines: a wrap
+        at_h = indent_of(self.s.lines[h])
+        near = [j for j in (*range(h - 1, max(-1, h - 40), -1),
+                            *range(mine[0] + 1, min(len(self.s.keys), mine[0] + 40)))
+                if j in where and indent_of(self.s.lines[j]) <= at_h]
+        if near and oh < where[near[0]] <= got[0]:
+            return False  # a line beside the new header is in that block too: a wrap
         if okeys[oh] in self.counts:
             return False  # the snippet shows that block too: a line moved out of it?
         shared = sum(1 for k in self.s.keys[h + 1:mine[0] + 1] if k in theirs)

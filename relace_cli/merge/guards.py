@@ -154,6 +154,12 @@ def facing_edit(new: list[str], kept: list[str], at_start: bool) -> str | None:
         return (f"`{_short(a)}` may replace `{_short(b)}` next to elided code or be added "
                 "next to it; the snippet does not say")  # `EXPOSE 8080` / `EXPOSE 3000`
     wraps = distinctive(b) and len(b) >= 12 and b in a
+    if not wraps and at_start and distinctive(b) and len(b) >= 12 and b in mine[1:] \
+            and mine[0][-1:] in "{:":
+        code = [x for x in new if x.strip()]
+        inner = next(x for x in code[1:] if x.strip() == b)
+        if indent_of(inner) > indent_of(code[0]):
+            wraps, a = True, mine[0]  # `if (!quiet) {` / `emit()` / `}` over a kept `emit()`
     if not wraps and distinctive(b) and len(b) >= 12:  # `if ! cmd; then` / ... / `fi` over `cmd`
         got = next((x for x in mine if b in x and not x.startswith(b)), None)
         if got is not None:

@@ -5,7 +5,8 @@ value. No line of such a snippet is in the original, so the names anchor it:
 - the snippet has no marker, and every line of it sets a name (a marker around a lone
   changed line leaves open whether it edits a line or adds one among the elided ones);
 - each name is set by exactly one line of the original, with the same left-hand side
-  (`const PAGE_SIZE`, `TIMEOUT: int`);
+  (`const PAGE_SIZE`, `TIMEOUT: int`), and no other line sets that bare name in any form
+  (`limit = n;` in a setter, a shadowing local, `limit=3,` as an argument, `- limit:`);
 - those original lines follow each other (blank lines aside) in the snippet's order, at the
   snippet's relative indentation.
 
@@ -41,12 +42,24 @@ def setting(key: str, lang: str) -> str | None:
         m = _YAML_KEY.match(key)
         return m.group(1) + ":" if m and not key.endswith((":", "|", ">")) else None
     m = _ASSIGN.match(key)
-    if m is None or not _balanced(key):
-        return None
+    if m is None or not _balanced(key) or key.endswith(","):
+        return None  # (`timeout=30,`: an argument or a parameter's default)
     lhs = " ".join(m.group(1).split())
     if lhs.split()[0] in _NOT_FIRST:
         return None
     return lhs
+
+
+def _name(key: str, lang: str) -> str | None:
+    """The bare name any setting-like line sets, arguments and list items included
+    (`export let limit = 5`, `limit = n;`, `limit=3,`, `- limit: 3`): for counting."""
+    if lang == "yaml":
+        m = _YAML_KEY.match(key[2:] if key.startswith("- ") else key)
+        return m.group(1) if m else None
+    got = setting(key.rstrip(","), lang)
+    if got is None:
+        return None
+    return got.split(":", 1)[0].split()[-1]
 
 
 def _balanced(key: str) -> bool:
@@ -73,6 +86,15 @@ def keyed_edit(snip: Doc, orig: Doc, lang: str) -> list[str] | None:
                 where.setdefault(got, []).append(j)
     if any(len(where.get(n, ())) != 1 for n in names):
         return None
+    bare = {_name(snip.keys[i], lang) for i in code}
+    seen: dict[str | None, int] = {}
+    for k in orig.keys:
+        if k:
+            got = _name(k, lang)
+            if got in bare:
+                seen[got] = seen.get(got, 0) + 1
+    if any(seen.get(n, 0) != 1 for n in bare):
+        return None  # the name is set elsewhere too (`limit = n;` in a setter): which one?
     at = [where[n][0] for n in names]
     for a, b in zip(at, at[1:], strict=False):
         if b <= a or any(orig.keys[a + 1:b]):
