@@ -42,6 +42,7 @@ class AnchorRules:
     pos: dict[str, list[int]]
     _new_owner: list[bool] | None
     copied: list[tuple[int, int]]
+    _parents: list[int] | None
 
     def add_match(self, s: int, o: int) -> bool:  # (Aligner's)
         raise NotImplementedError
@@ -141,18 +142,31 @@ class AnchorRules:
         return out
 
     def _new_header_above(self, s: int) -> int | None:
-        keys, kinds, lines = self.s.keys, self.s.kinds, self.s.lines
-        at = indent_of(lines[s])
-        for j in range(s - 1, max(-1, s - 200), -1):
-            if kinds[j] != CODE:
-                return None
-            k = keys[j]
-            if k and indent_of(lines[j]) < at:
-                if k in self.pos or is_trivial(k) or is_closer(k):
-                    return None
-                got = self.sb.end(j)
-                return j if got is not None and got[0] >= s else None
-        return None
+        """The new line (one the original lacks) that heads the block around line *s*."""
+        parents = self._parents
+        if parents is None:  # one pass: each line's nearest shallower line, within its chunk
+            keys, kinds, lines = self.s.keys, self.s.kinds, self.s.lines
+            parents = self._parents = [-1] * len(keys)
+            stack: list[tuple[int, int]] = []
+            for i, k in enumerate(keys):
+                if kinds[i] != CODE:
+                    stack.clear()
+                elif k:
+                    line = lines[i]
+                    ind = indent_of(line) if "\t" in line else len(line) - len(line.lstrip(" "))
+                    while stack and stack[-1][0] >= ind:
+                        stack.pop()
+                    if stack:
+                        parents[i] = stack[-1][1]
+                    stack.append((ind, i))
+        j = parents[s]
+        if j < 0:
+            return None
+        k = self.s.keys[j]
+        if k in self.pos or is_trivial(k) or is_closer(k):
+            return None
+        got = self.sb.end(j)
+        return j if got is not None and got[0] >= s else None
 
     def _copies(self, h: int, o: int, where: dict[int, int]) -> bool:
         okeys, olines = self.o.keys, self.o.lines
