@@ -269,19 +269,30 @@ class AnchorRules:
         line: it is the original's label. True when a match was added."""
         keys, okeys, kinds, match = self.s.keys, self.o.keys, self.s.kinds, self.match
         added = False
-        for h in [i for i, k in enumerate(keys) if k and k[-1] in ":{" and i + 1 in match
+        for h in [i for i, k in enumerate(keys) if k and k[-1] in ":{[(" and i + 1 in match
                   and i not in match]:
             g = match[h + 1] - 1
             if g < 0 or kinds[h] != CODE:
                 continue
             k = keys[h]
-            if not k or k != okeys[g] or not is_trivial(k) or k[-1] not in ":{" \
-                    or not any(c.isalpha() for c in k):  # (`{` alone: an Allman body)
+            if not k or k != okeys[g] or not is_trivial(k):
                 continue
+            if not any(c.isalpha() for c in k) and not self._item_opener(h):
+                continue  # (`{` alone: an Allman body, unless an item of a list)
             got = self.sb.end(h)
             if got is not None and self.add_match(h, g):
                 added = True
         return added
+
+    def _item_opener(self, h: int) -> bool:
+        """`{` alone opening an item of a list (after `[`, `},` or a marker), not a body."""
+        keys, kinds = self.s.keys, self.s.kinds
+        for j in range(h - 1, -1, -1):
+            if kinds[j] != CODE:
+                return True
+            if keys[j]:
+                return keys[j][-1] in "[," or keys[j] in ("},", "],")
+        return True
 
     def _header_after_new(self, s: int, s1: int, o: int) -> None:
         """`anchor / NEW / try: / # ...` where the original has `try:` right after the anchor:
