@@ -447,9 +447,12 @@ class AnchorRules:
         above the same first body line: the header was edited, not a block added beside it
         (a copy of the old body under a near-copy of its header)."""
         a, b = self.s.keys[s], self.o.keys[o]
-        if not a or not b or a[-1] != b[-1] or a[-1] not in ":{" \
+        if not a or not b or a[-1] != b[-1] or a[-1] not in ":{>" \
                 or s + 1 >= len(self.s.keys) or o + 1 >= len(self.o.keys):
             return False
+        if a[-1] == ">" and (a[:1] != "<" or b[:1] != "<" or a[1:].split(None, 1)[0:1]
+                             != b[1:].split(None, 1)[0:1] or a.endswith("/>")):
+            return False  # (`<Button x>` for `<Button>`: one element's opening tag edited)
         body = self.s.keys[s + 1]
         if not body or body != self.o.keys[o + 1] or self.s.kinds[s + 1] != CODE:
             return False
