@@ -187,10 +187,28 @@ class AnchorRules:
                 if j in where and indent_of(self.s.lines[j]) <= at_h]
         if near and oh < where[near[0]] <= got[0]:
             return False  # a line beside the new header is in that block too: a wrap
-        if okeys[oh] in self.counts:
+        if okeys[oh] in self.counts and not self._elided_body(okeys[oh]):
             return False  # the snippet shows that block too: a line moved out of it?
         shared = sum(1 for k in self.s.keys[h + 1:mine[0] + 1] if k in theirs)
         return 2 * shared < len(theirs)
+
+    def _elided_body(self, key: str) -> bool:
+        """Does the snippet show the header *key* (once) with only a marker for its body
+        (`app.get(...) {` / `// ...` / `});`: the body unchanged, so a line of it copied
+        elsewhere is a copy, not a move)?"""
+        if self.counts.get(key) != 1:
+            return False
+        keys, kinds = self.s.keys, self.s.kinds
+        h = keys.index(key)
+        j = h + 1
+        while j < len(keys) and not keys[j] and kinds[j] == CODE:
+            j += 1
+        if j >= len(keys) or kinds[j] != HARD:
+            return False
+        j += 1
+        while j < len(keys) and not keys[j] and kinds[j] == CODE:
+            j += 1
+        return j >= len(keys) or kinds[j] != CODE or is_closer(keys[j])
 
     def _shown_above(self, h: int) -> str | None:
         """The snippet's nearest shallower line above *h*, across markers."""
