@@ -27,9 +27,10 @@ from relace_cli.merge.anchors import (
     statement,
 )
 from relace_cli.merge.blocks import HEADING, Blocks
+from relace_cli.merge.chain import Chain
 from relace_cli.merge.guards import Ambiguous, edited
+from relace_cli.merge.lcs import heaviest, lis
 from relace_cli.merge.lcs import lcs as _lcs
-from relace_cli.merge.lcs import lis
 from relace_cli.merge.runs import run_anchors
 from relace_cli.merge.text import (
     CODE,
@@ -54,7 +55,7 @@ class StructureConflict(Exception):
         super().__init__(f"`{line[:50]}` is inside `{header[:40]}` in one text but not the other")
 
 
-class Aligner(AnchorRules):
+class Aligner(Chain, AnchorRules):
     def __init__(self, snip: Doc, orig: Doc, sb: Blocks, ob: Blocks) -> None:
         self.s = snip
         self.o = orig
@@ -91,83 +92,6 @@ class Aligner(AnchorRules):
         self._new_owner: list[bool] | None = None  # see inside_new_block
         self._deferred: set[int] = set()  # headers whose block end waits for a later pass
         self._generic = family(sb.lang) == "generic"  # (R, Perl, PowerShell: braces, roughly)
-
-    # --- chain bookkeeping ----------------------------------------------------------------
-
-    def _insert(self, *pts: tuple[int, int]) -> None:
-        if self._points is None:
-            return
-        for p in pts:
-            i = bisect_left(self._points, p)
-            if i == len(self._points) or self._points[i] != p:
-                self._points.insert(i, p)
-
-    def points(self) -> list[tuple[int, int]]:
-        if self._points is None:
-            pts = set(self.cuts)
-            for s, o in self.match.items():
-                pts.add((s, o))
-                pts.add((s + 1, o + 1))
-            self._points = sorted(pts)
-        return self._points
-
-    def _fits(self, s0: int, o0: int, s1: int, o1: int) -> bool:
-        """Can the span (s0,o0)..(s1,o1) join the chain without crossing a link?"""
-        pts = self.points()
-        i = bisect_right(pts, (s0, o0))
-        if i > 0:
-            a, b = pts[i - 1]
-            if not (a <= s0 and b <= o0):
-                return False
-        j = bisect_left(pts, (s1, o1))
-        if j < len(pts):
-            a, b = pts[j]
-            if not (a >= s1 and b >= o1):
-                return False
-        # nothing strictly inside: pts[i:j] lies strictly between the two ends
-        return j <= i
-
-    def add_match(self, s: int, o: int) -> bool:
-        if s in self.match:
-            return False
-        # self._fits(s, o, s + 1, o + 1) and self._insert((s, o), (s + 1, o + 1)), inlined
-        pts = self._points
-        if pts is None:
-            pts = self.points()
-        p, q = (s, o), (s + 1, o + 1)
-        i = bisect_right(pts, p)
-        if i > 0:
-            a, b = pts[i - 1]
-            if not (a <= s and b <= o):
-                return False
-        j = bisect_left(pts, q)
-        if j < len(pts):
-            a, b = pts[j]
-            if not (a > s and b > o):
-                return False
-        if j > i:
-            return False
-        self.match[s] = o
-        self._sorted = None
-        for x in (p, q):
-            k = bisect_left(pts, x)
-            if k == len(pts) or pts[k] != x:
-                pts.insert(k, x)
-        return True
-
-    def add_cut(self, s: int, o: int) -> bool:
-        if (s, o) in self.cuts:
-            return True
-        if not self._fits(s, o, s, o):
-            return False
-        self.cuts.add((s, o))
-        self._insert((s, o))
-        return True
-
-    def remove_match(self, s: int) -> None:
-        if self.match.pop(s, None) is not None:
-            self._points = None
-            self._sorted = None
 
     # --- steps ----------------------------------------------------------------------------
 
@@ -216,37 +140,7 @@ class Aligner(AnchorRules):
             if se is not None and oe is not None:
                 w += 0.5 * min(se[0] - si, oe[0] - oi)
             weights.append(w)
-        # best[i]: the heaviest chain ending at cands[i]; its predecessor is the heaviest
-        # earlier entry with a smaller o (the first such one on ties), found with a Fenwick
-        # tree of prefix maxima over the ranks of o (each o occurs once)
-        n = len(cands)
-        rank = {o: r for r, o in enumerate(sorted(oi for _, oi in cands), 1)}
-        tree: list[tuple[float, int]] = [(0.0, 0)] * (n + 1)  # (weight, -index)
-        best: list[float] = []
-        prev: list[int] = []
-        for i, (_, oi) in enumerate(cands):
-            top = (0.0, 0)
-            r = rank[oi] - 1
-            while r > 0:
-                if tree[r] > top:
-                    top = tree[r]
-                r -= r & -r
-            bi = weights[i] + top[0] if top[0] else weights[i]
-            best.append(bi)
-            prev.append(-top[1] if top[0] else -1)
-            r = rank[oi]
-            entry = (bi, -i)
-            while r <= n:
-                if entry > tree[r]:
-                    tree[r] = entry
-                r += r & -r
-        i = max(range(n), key=lambda x: (best[x], -x))
-        out = []
-        while i >= 0:
-            out.append(cands[i])
-            i = prev[i]
-        out.reverse()
-        return out
+        return heaviest(cands, weights)
 
     def structure(self) -> bool:
         """Block consistency and block ends for matched headers; True when it changed."""
@@ -385,18 +279,6 @@ class Aligner(AnchorRules):
                 body = indent_of(lines[j])
                 break
         return body is not None and indent_of(lines[end]) <= body
-
-    def gaps(self) -> list[tuple[int, int, int, int]]:
-        """Gaps between chain links: (s0, s1, o0, o1) half-open, non-empty on some side."""
-        match = self.match
-        out = []
-        a = b = 0
-        for c, d in [*self.points(), (len(self.s.keys), len(self.o.keys))]:
-            if c >= a and d >= b and (c != a or d != b) and not (
-                    c - a == 1 and d - b == 1 and match.get(a) == b):
-                out.append((a, c, b, d))
-            a, b = c, d
-        return out
 
     def refine(self, s0: int, s1: int, o0: int, o1: int, depth: int = 0) -> None:
         if s0 >= s1 or o0 >= o1 or depth > 40:

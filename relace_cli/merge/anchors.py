@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 
 from relace_cli.linediff import common_ends
 from relace_cli.merge.attached import is_decorator
+from relace_cli.merge.closers import CloserRules
+from relace_cli.merge.copies import CopyRules
 from relace_cli.merge.guards import Ambiguous, edited, similar, slot_key
 from relace_cli.merge.text import (
     CODE,
@@ -35,14 +37,11 @@ DATA = frozenset("yaml yml toml".split())
 _SETTINGS = DATA | frozenset("ini cfg conf properties env json".split())
 
 
-class AnchorRules:
+class AnchorRules(CopyRules, CloserRules):
     s: Doc
     o: Doc
     sb: Blocks
     pos: dict[str, list[int]]
-    _new_owner: list[bool] | None
-    copied: list[tuple[int, int]]
-    _parents: list[int] | None
 
     def add_match(self, s: int, o: int) -> bool:  # (Aligner's)
         raise NotImplementedError
@@ -90,134 +89,6 @@ class AnchorRules:
 
         ps, po = near(skeys, s, -1), near(okeys, o, -1)
         return ps is None or skinds[ps] != CODE or (po is not None and skeys[ps] == okeys[po])
-
-    def inside_new_block(self, s: int) -> bool:
-        """Is snippet line *s* nested (by indentation) under a header the original does not
-        have anywhere (`router.patch(...)` around a copied `if (!order) {`)?"""
-        if self._new_owner is None:
-            from relace_cli.merge.defs import definition  # (defs imports this module)
-
-            lang = self.sb.lang
-            names: set[str] | None = None  # the original's defined names, on first need
-
-            def new(k: str) -> bool:  # a line the original lacks, and no edited definition
-                nonlocal names
-                if k in self.pos or is_trivial(k):
-                    return False
-                got = definition(k, lang)
-                if got is None:
-                    return True
-                if names is None:
-                    names = {d[1] for x in self.o.keys if x and (d := definition(x, lang))}
-                return got[1] not in names
-
-            owner = [False] * len(self.s.keys)
-            stack: list[tuple[int, bool]] = []  # (indentation, the header is new)
-            keys, kinds, lines = self.s.keys, self.s.kinds, self.s.lines
-            for i, k in enumerate(keys):
-                if not k or kinds[i] != CODE:
-                    continue
-                ind = indent_of(lines[i])
-                while stack and stack[-1][0] >= ind:
-                    stack.pop()
-                owner[i] = any(n for _, n in stack)
-                stack.append((ind, new(k)))
-            self._new_owner = owner
-        return self._new_owner[s]
-
-    def drop_copies(self, cands: list[tuple[int, int]]) -> list[tuple[int, int]]:
-        """Leave out candidates (s, o) that a new block copies from another one: `c.mu.Lock()`
-        inside a new `func (c *Cache) Len()`, found once in the original inside `Get`. A
-        rename keeps most of the old body; a new block that repeats less than half of the
-        block its line comes from copies, it is no rewrite (unless the snippet shows that
-        block too: then the line may have moved, as when a helper is extracted)."""
-        out = []
-        where = dict(cands)
-        for s, o in cands:
-            h = self._new_header_above(s)
-            if h is None or not self._copies(h, o, where):
-                out.append((s, o))
-            else:
-                self.copied.append((s, o))
-        return out
-
-    def _new_header_above(self, s: int) -> int | None:
-        """The new line (one the original lacks) that heads the block around line *s*."""
-        parents = self._parents
-        if parents is None:  # one pass: each line's nearest shallower line, within its chunk
-            keys, kinds, lines = self.s.keys, self.s.kinds, self.s.lines
-            parents = self._parents = [-1] * len(keys)
-            stack: list[tuple[int, int]] = []
-            for i, k in enumerate(keys):
-                if kinds[i] != CODE:
-                    stack.clear()
-                elif k:
-                    line = lines[i]
-                    ind = indent_of(line) if "\t" in line else len(line) - len(line.lstrip(" "))
-                    while stack and stack[-1][0] >= ind:
-                        stack.pop()
-                    if stack:
-                        parents[i] = stack[-1][1]
-                    stack.append((ind, i))
-        j = parents[s]
-        if j < 0:
-            return None
-        k = self.s.keys[j]
-        if k in self.pos or is_trivial(k) or is_closer(k):
-            return None
-        got = self.sb.end(j)
-        return j if got is not None and got[0] >= s else None
-
-    def _copies(self, h: int, o: int, where: dict[int, int]) -> bool:
-        okeys, olines = self.o.keys, self.o.lines
-        at = indent_of(olines[o])
-        oh = next((j for j in range(o - 1, max(-1, o - 400), -1)
-                   if okeys[j] and indent_of(olines[j]) < at), None)
-        if oh is None:
-            return False
-        got, mine = self.ob.end(oh), self.sb.end(h)
-        if got is None or mine is None:
-            return False
-        theirs = {k for k in okeys[oh + 1:got[0] + 1] if k and not is_trivial(k)}
-        if self._shown_above(h) == okeys[oh]:
-            return False  # `def notify():` / ... / `if x:` over its lines: a wrap
-        at_h = indent_of(self.s.lines[h])
-        near = [j for j in (*range(h - 1, max(-1, h - 40), -1),
-                            *range(mine[0] + 1, min(len(self.s.keys), mine[0] + 40)))
-                if j in where and indent_of(self.s.lines[j]) <= at_h]
-        if near and oh < where[near[0]] <= got[0]:
-            return False  # a line beside the new header is in that block too: a wrap
-        if okeys[oh] in self.counts and not self._elided_body(okeys[oh]):
-            return False  # the snippet shows that block too: a line moved out of it?
-        shared = sum(1 for k in self.s.keys[h + 1:mine[0] + 1] if k in theirs)
-        return 2 * shared < len(theirs)
-
-    def _elided_body(self, key: str) -> bool:
-        """Does the snippet show the header *key* (once) with only a marker for its body
-        (`app.get(...) {` / `// ...` / `});`: the body unchanged, so a line of it copied
-        elsewhere is a copy, not a move)?"""
-        if self.counts.get(key) != 1:
-            return False
-        keys, kinds = self.s.keys, self.s.kinds
-        h = keys.index(key)
-        j = h + 1
-        while j < len(keys) and not keys[j] and kinds[j] == CODE:
-            j += 1
-        if j >= len(keys) or kinds[j] != HARD:
-            return False
-        j += 1
-        while j < len(keys) and not keys[j] and kinds[j] == CODE:
-            j += 1
-        return j >= len(keys) or kinds[j] != CODE or is_closer(keys[j])
-
-    def _shown_above(self, h: int) -> str | None:
-        """The snippet's nearest shallower line above *h*, across markers."""
-        keys, kinds, lines = self.s.keys, self.s.kinds, self.s.lines
-        at = indent_of(lines[h])
-        for j in range(h - 1, max(-1, h - 400), -1):
-            if keys[j] and kinds[j] == CODE and indent_of(lines[j]) < at:
-                return keys[j]
-        return None
 
     def _marker_next(self, s: int) -> bool:
         """Is the next non-blank snippet line after *s* a written marker? (`anchor / --- /
@@ -331,96 +202,6 @@ class AnchorRules:
                     self.add_match(h, o)
                 return
             h += 1
-
-    def _closer_after(self, s: int, s1: int, o: int, o1: int) -> None:
-        """`anchor / NEW / } / # ...`: the first line after the anchor that closes the anchor's
-        own block is the original's closer of that block (found the same way: by bracket
-        depth), when both read alike at the same offset; the new lines go above it. The block's
-        header is elided, or shown and linked to the original's header of that same block."""
-        skeys, kinds, okeys = self.s.keys, self.s.kinds, self.o.keys
-        a = s - 1
-        if not self.sb.brackets or self._linked(a) != o - 1:
-            return
-        if is_closer(skeys[a]) or is_trivial(skeys[a]):  # (`}`: the end of a linked block)
-            h = self._opener(a, closed=True)
-            if h is None or h < 0 or self._linked(h) is None:
-                return
-        h = self._first_dip(self.sb, range(s, s1), kinds)
-        if h is None or not skeys[h]:
-            return
-        c = self._first_dip(self.ob, range(o, o1), None)
-        if c is None or any(okeys[o:c]):
-            return  # (lines between the anchor and the closer: an edit, not ours to guess)
-        # `}, [dispatch]);` for `}, []);`: the same closer with its tail edited
-        same = okeys[c] == skeys[h]
-        if not same and (okeys[c][:1] != skeys[h][:1] or not is_closer(skeys[h])
-                         or (self.sb._info[h] or self.sb.info(h))[:2]
-                         != (self.ob._info[c] or self.ob.info(c))[:2]):
-            return
-        sl, ol = self.s.lines, self.o.lines
-        if indent_of(sl[h]) - indent_of(sl[a]) != indent_of(ol[c]) - indent_of(ol[o - 1]):
-            return
-        head = self._opener(a, closed=False)
-        if head is None:
-            return
-        if head >= 0:  # shown: the original line it stands for must open the same block
-            oh = self._linked(head)
-            got = self.ob.end(oh) if oh is not None else None
-            if got is None or got[0] != c:
-                return
-        if same:
-            self.add_match(h, c)
-        elif self.add_cut(h, c):
-            self.add_cut(h + 1, c + 1)
-
-    def _linked(self, s: int) -> int | None:
-        """The original line snippet line *s* stands for: matched, or an edit between cuts."""
-        got = self.match.get(s)
-        if got is not None:
-            return got
-        for a, b in self.cuts:
-            if a == s and (s + 1, b + 1) in self.cuts:
-                return b
-        return None
-
-    def _opener(self, s: int, closed: bool) -> int | None:
-        """The snippet line that opens the block around line *s* (closed: the block *s*
-        closes), scanning up to a marker: -1 when the opener is elided, None when brackets
-        and indentation disagree (a snippet whose brackets do not add up)."""
-        infos, info, kinds = self.sb._info, self.sb.info, self.s.kinds
-        keys, lines = self.s.keys, self.s.lines
-        net, dip, _ = infos[s] or info(s)
-        depth = -dip if closed else 0
-        at = indent_of(lines[s])
-        by_indent = -1
-        for i in range(s - 1 if closed else s, -1, -1):
-            if kinds[i] != CODE:
-                break
-            k = keys[i]
-            if by_indent < 0 and k and i < s and indent_of(lines[i]) < at \
-                    and not is_closer(k):
-                by_indent = i
-            net, dip, _ = infos[i] or info(i)
-            depth -= net - dip  # (what it opens, after what it closes)
-            if depth < 0 or (closed and depth == 0 and net - dip > 0):
-                return i if by_indent in (-1, i) or closed else None
-            depth -= dip
-        return -1 if by_indent < 0 else None
-
-    @staticmethod
-    def _first_dip(blocks: Blocks, span: range, kinds: list[int] | None) -> int | None:
-        """The first line of *span* that closes a block opened before it (None: a marker or
-        the span's end comes first)."""
-        infos, info = blocks._info, blocks.info
-        depth = 0
-        for i in span:
-            if kinds is not None and kinds[i] != CODE:
-                return None
-            net, dip, _ = infos[i] or info(i)
-            if depth + dip < 0:
-                return i if depth == 0 else None
-            depth += net
-        return None
 
     def _shown_in_part(self, s: int, s_end: int, o: int, o_end: int, shown: list[int]) -> bool:
         """A block (header *s*, original *o*) whose snippet body ends right before a shallower

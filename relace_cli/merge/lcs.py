@@ -1,4 +1,5 @@
-"""Sequence helpers for the alignment: longest increasing chain, longest common subsequence."""
+"""Sequence helpers for the alignment: longest increasing chain, longest common subsequence,
+heaviest increasing chain."""
 
 from __future__ import annotations
 
@@ -65,3 +66,38 @@ def lcs(a: list[str], b: list[str]) -> list[tuple[int, int]]:
             j += 1
     return out
 
+
+def heaviest(cands: list[tuple[int, int]], weights: list[float]) -> list[tuple[int, int]]:
+    """Chain of *cands* (sorted by first, each second distinct) strictly increasing in the
+    second, of greatest total weight."""
+    # best[i]: the heaviest chain ending at cands[i]; its predecessor is the heaviest
+    # earlier entry with a smaller o (the first such one on ties), found with a Fenwick
+    # tree of prefix maxima over the ranks of o (each o occurs once)
+    n = len(cands)
+    rank = {o: r for r, o in enumerate(sorted(oi for _, oi in cands), 1)}
+    tree: list[tuple[float, int]] = [(0.0, 0)] * (n + 1)  # (weight, -index)
+    best: list[float] = []
+    prev: list[int] = []
+    for i, (_, oi) in enumerate(cands):
+        top = (0.0, 0)
+        r = rank[oi] - 1
+        while r > 0:
+            if tree[r] > top:
+                top = tree[r]
+            r -= r & -r
+        bi = weights[i] + top[0] if top[0] else weights[i]
+        best.append(bi)
+        prev.append(-top[1] if top[0] else -1)
+        r = rank[oi]
+        entry = (bi, -i)
+        while r <= n:
+            if entry > tree[r]:
+                tree[r] = entry
+            r += r & -r
+    i = max(range(n), key=lambda x: (best[x], -x))
+    out = []
+    while i >= 0:
+        out.append(cands[i])
+        i = prev[i]
+    out.reverse()
+    return out

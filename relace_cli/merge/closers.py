@@ -1,0 +1,118 @@
+"""Closing lines next to an anchor (a mixin of `Aligner`, via `AnchorRules`): `anchor / new
+lines / } / # ...` - the first line that closes the anchor's own block is the original's closer
+of that block, found by bracket depth on both sides.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from relace_cli.merge.text import CODE, Doc, indent_of, is_closer, is_trivial
+
+if TYPE_CHECKING:
+    from relace_cli.merge.blocks import Blocks
+
+
+class CloserRules:
+    s: Doc
+    o: Doc
+    sb: Blocks
+    ob: Blocks
+    match: dict[int, int]
+    cuts: set[tuple[int, int]]
+
+    def add_match(self, s: int, o: int) -> bool:  # (Aligner's)
+        raise NotImplementedError
+
+    def add_cut(self, s: int, o: int) -> bool:  # (Aligner's)
+        raise NotImplementedError
+
+    def _closer_after(self, s: int, s1: int, o: int, o1: int) -> None:
+        """`anchor / NEW / } / # ...`: the first line after the anchor that closes the anchor's
+        own block is the original's closer of that block (found the same way: by bracket
+        depth), when both read alike at the same offset; the new lines go above it. The block's
+        header is elided, or shown and linked to the original's header of that same block."""
+        skeys, kinds, okeys = self.s.keys, self.s.kinds, self.o.keys
+        a = s - 1
+        if not self.sb.brackets or self._linked(a) != o - 1:
+            return
+        if is_closer(skeys[a]) or is_trivial(skeys[a]):  # (`}`: the end of a linked block)
+            h = self._opener(a, closed=True)
+            if h is None or h < 0 or self._linked(h) is None:
+                return
+        h = self._first_dip(self.sb, range(s, s1), kinds)
+        if h is None or not skeys[h]:
+            return
+        c = self._first_dip(self.ob, range(o, o1), None)
+        if c is None or any(okeys[o:c]):
+            return  # (lines between the anchor and the closer: an edit, not ours to guess)
+        # `}, [dispatch]);` for `}, []);`: the same closer with its tail edited
+        same = okeys[c] == skeys[h]
+        if not same and (okeys[c][:1] != skeys[h][:1] or not is_closer(skeys[h])
+                         or (self.sb._info[h] or self.sb.info(h))[:2]
+                         != (self.ob._info[c] or self.ob.info(c))[:2]):
+            return
+        sl, ol = self.s.lines, self.o.lines
+        if indent_of(sl[h]) - indent_of(sl[a]) != indent_of(ol[c]) - indent_of(ol[o - 1]):
+            return
+        head = self._opener(a, closed=False)
+        if head is None:
+            return
+        if head >= 0:  # shown: the original line it stands for must open the same block
+            oh = self._linked(head)
+            got = self.ob.end(oh) if oh is not None else None
+            if got is None or got[0] != c:
+                return
+        if same:
+            self.add_match(h, c)
+        elif self.add_cut(h, c):
+            self.add_cut(h + 1, c + 1)
+
+    def _linked(self, s: int) -> int | None:
+        """The original line snippet line *s* stands for: matched, or an edit between cuts."""
+        got = self.match.get(s)
+        if got is not None:
+            return got
+        for a, b in self.cuts:
+            if a == s and (s + 1, b + 1) in self.cuts:
+                return b
+        return None
+
+    def _opener(self, s: int, closed: bool) -> int | None:
+        """The snippet line that opens the block around line *s* (closed: the block *s*
+        closes), scanning up to a marker: -1 when the opener is elided, None when brackets
+        and indentation disagree (a snippet whose brackets do not add up)."""
+        infos, info, kinds = self.sb._info, self.sb.info, self.s.kinds
+        keys, lines = self.s.keys, self.s.lines
+        net, dip, _ = infos[s] or info(s)
+        depth = -dip if closed else 0
+        at = indent_of(lines[s])
+        by_indent = -1
+        for i in range(s - 1 if closed else s, -1, -1):
+            if kinds[i] != CODE:
+                break
+            k = keys[i]
+            if by_indent < 0 and k and i < s and indent_of(lines[i]) < at \
+                    and not is_closer(k):
+                by_indent = i
+            net, dip, _ = infos[i] or info(i)
+            depth -= net - dip  # (what it opens, after what it closes)
+            if depth < 0 or (closed and depth == 0 and net - dip > 0):
+                return i if by_indent in (-1, i) or closed else None
+            depth -= dip
+        return -1 if by_indent < 0 else None
+
+    @staticmethod
+    def _first_dip(blocks: Blocks, span: range, kinds: list[int] | None) -> int | None:
+        """The first line of *span* that closes a block opened before it (None: a marker or
+        the span's end comes first)."""
+        infos, info = blocks._info, blocks.info
+        depth = 0
+        for i in span:
+            if kinds is not None and kinds[i] != CODE:
+                return None
+            net, dip, _ = infos[i] or info(i)
+            if depth + dip < 0:
+                return i if depth == 0 else None
+            depth += net
+        return None

@@ -1,0 +1,155 @@
+"""New code that repeats lines of the original (a mixin of `Aligner`, via `AnchorRules`).
+
+A line nested under a header the original lacks is new code, not an anchor, when it copies
+another block (`c.mu.Lock()` in a new `func Len()`, found once inside `Get`); a rename keeps
+most of the old body, a wrap sits inside the block its lines come from.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from relace_cli.merge.text import CODE, HARD, Doc, indent_of, is_closer, is_trivial
+
+if TYPE_CHECKING:
+    from relace_cli.merge.blocks import Blocks
+
+
+class CopyRules:
+    s: Doc
+    o: Doc
+    sb: Blocks
+    ob: Blocks
+    pos: dict[str, list[int]]
+    counts: dict[str, int]
+    _new_owner: list[bool] | None
+    copied: list[tuple[int, int]]
+    _parents: list[int] | None
+
+    def inside_new_block(self, s: int) -> bool:
+        """Is snippet line *s* nested (by indentation) under a header the original does not
+        have anywhere (`router.patch(...)` around a copied `if (!order) {`)?"""
+        if self._new_owner is None:
+            from relace_cli.merge.defs import definition  # (defs imports this module)
+
+            lang = self.sb.lang
+            names: set[str] | None = None  # the original's defined names, on first need
+
+            def new(k: str) -> bool:  # a line the original lacks, and no edited definition
+                nonlocal names
+                if k in self.pos or is_trivial(k):
+                    return False
+                got = definition(k, lang)
+                if got is None:
+                    return True
+                if names is None:
+                    names = {d[1] for x in self.o.keys if x and (d := definition(x, lang))}
+                return got[1] not in names
+
+            owner = [False] * len(self.s.keys)
+            stack: list[tuple[int, bool]] = []  # (indentation, the header is new)
+            keys, kinds, lines = self.s.keys, self.s.kinds, self.s.lines
+            for i, k in enumerate(keys):
+                if not k or kinds[i] != CODE:
+                    continue
+                ind = indent_of(lines[i])
+                while stack and stack[-1][0] >= ind:
+                    stack.pop()
+                owner[i] = any(n for _, n in stack)
+                stack.append((ind, new(k)))
+            self._new_owner = owner
+        return self._new_owner[s]
+
+    def drop_copies(self, cands: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        """Leave out candidates (s, o) that a new block copies from another one: `c.mu.Lock()`
+        inside a new `func (c *Cache) Len()`, found once in the original inside `Get`. A
+        rename keeps most of the old body; a new block that repeats less than half of the
+        block its line comes from copies, it is no rewrite (unless the snippet shows that
+        block too: then the line may have moved, as when a helper is extracted)."""
+        out = []
+        where = dict(cands)
+        for s, o in cands:
+            h = self._new_header_above(s)
+            if h is None or not self._copies(h, o, where):
+                out.append((s, o))
+            else:
+                self.copied.append((s, o))
+        return out
+
+    def _new_header_above(self, s: int) -> int | None:
+        """The new line (one the original lacks) that heads the block around line *s*."""
+        parents = self._parents
+        if parents is None:  # one pass: each line's nearest shallower line, within its chunk
+            keys, kinds, lines = self.s.keys, self.s.kinds, self.s.lines
+            parents = self._parents = [-1] * len(keys)
+            stack: list[tuple[int, int]] = []
+            for i, k in enumerate(keys):
+                if kinds[i] != CODE:
+                    stack.clear()
+                elif k:
+                    line = lines[i]
+                    ind = indent_of(line) if "\t" in line else len(line) - len(line.lstrip(" "))
+                    while stack and stack[-1][0] >= ind:
+                        stack.pop()
+                    if stack:
+                        parents[i] = stack[-1][1]
+                    stack.append((ind, i))
+        j = parents[s]
+        if j < 0:
+            return None
+        k = self.s.keys[j]
+        if k in self.pos or is_trivial(k) or is_closer(k):
+            return None
+        got = self.sb.end(j)
+        return j if got is not None and got[0] >= s else None
+
+    def _copies(self, h: int, o: int, where: dict[int, int]) -> bool:
+        okeys, olines = self.o.keys, self.o.lines
+        at = indent_of(olines[o])
+        oh = next((j for j in range(o - 1, max(-1, o - 400), -1)
+                   if okeys[j] and indent_of(olines[j]) < at), None)
+        if oh is None:
+            return False
+        got, mine = self.ob.end(oh), self.sb.end(h)
+        if got is None or mine is None:
+            return False
+        theirs = {k for k in okeys[oh + 1:got[0] + 1] if k and not is_trivial(k)}
+        if self._shown_above(h) == okeys[oh]:
+            return False  # `def notify():` / ... / `if x:` over its lines: a wrap
+        at_h = indent_of(self.s.lines[h])
+        near = [j for j in (*range(h - 1, max(-1, h - 40), -1),
+                            *range(mine[0] + 1, min(len(self.s.keys), mine[0] + 40)))
+                if j in where and indent_of(self.s.lines[j]) <= at_h]
+        if near and oh < where[near[0]] <= got[0]:
+            return False  # a line beside the new header is in that block too: a wrap
+        if okeys[oh] in self.counts and not self._elided_body(okeys[oh]):
+            return False  # the snippet shows that block too: a line moved out of it?
+        shared = sum(1 for k in self.s.keys[h + 1:mine[0] + 1] if k in theirs)
+        return 2 * shared < len(theirs)
+
+    def _elided_body(self, key: str) -> bool:
+        """Does the snippet show the header *key* (once) with only a marker for its body
+        (`app.get(...) {` / `// ...` / `});`: the body unchanged, so a line of it copied
+        elsewhere is a copy, not a move)?"""
+        if self.counts.get(key) != 1:
+            return False
+        keys, kinds = self.s.keys, self.s.kinds
+        h = keys.index(key)
+        j = h + 1
+        while j < len(keys) and not keys[j] and kinds[j] == CODE:
+            j += 1
+        if j >= len(keys) or kinds[j] != HARD:
+            return False
+        j += 1
+        while j < len(keys) and not keys[j] and kinds[j] == CODE:
+            j += 1
+        return j >= len(keys) or kinds[j] != CODE or is_closer(keys[j])
+
+    def _shown_above(self, h: int) -> str | None:
+        """The snippet's nearest shallower line above *h*, across markers."""
+        keys, kinds, lines = self.s.keys, self.s.kinds, self.s.lines
+        at = indent_of(lines[h])
+        for j in range(h - 1, max(-1, h - 400), -1):
+            if keys[j] and kinds[j] == CODE and indent_of(lines[j]) < at:
+                return keys[j]
+        return None
