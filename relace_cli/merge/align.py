@@ -28,6 +28,7 @@ from relace_cli.merge.anchors import (
 )
 from relace_cli.merge.blocks import HEADING, Blocks
 from relace_cli.merge.chain import Chain
+from relace_cli.merge.closers import TAG_ENDS
 from relace_cli.merge.guards import Ambiguous, edited
 from relace_cli.merge.lcs import heaviest, lis
 from relace_cli.merge.lcs import lcs as _lcs
@@ -44,8 +45,6 @@ from relace_cli.merge.text import (
 )
 
 _LCS_CELLS = 60_000
-# the end of a tag spread over lines, right after its matched last attribute
-TAG_ENDS = frozenset(("/>", ">"))
 
 
 class StructureConflict(Exception):
@@ -181,6 +180,12 @@ class Aligner(Chain, AnchorRules):
             if self._own_closer(self.o, o, o_end) \
                     and not self._own_closer(self.s, s, s_end) and self._marker_follows(s_end):
                 continue  # `for ...; do` / body / `# ...`: its `done` elided, not dropped
+            if s_explicit and self.sb.brackets and s_end > s and is_closer(self.s.keys[s_end]) \
+                    and indent_of(self.s.lines[s_end]) < indent_of(self.s.lines[s]) \
+                    and HARD in self.s.kinds[s:s_end]:
+                raise Ambiguous(f"`{self.s.keys[s_end][:20]}` closes `{self.s.keys[s][:40]}` by "
+                                "its brackets but sits at an outer block's depth; unclear which "
+                                "block it ends")
             if s_explicit and self.sb.brackets and (
                     self.s.keys[s_end] != self.o.keys[o_end]
                     or (self._generic and indent_of(self.s.lines[s_end])
@@ -367,6 +372,7 @@ class Aligner(Chain, AnchorRules):
             if skeys[lo_s] != okeys[lo_o]:
                 self._header_after_new(lo_s, s1, lo_o)
             self._closer_after(lo_s, s1, lo_o, o1)
+            self._tag_end_after(lo_s, s1, lo_o, o1)
         s, o = s1 - 1, o1 - 1
         # both texts end here: a common last statement such as `return {}` is the same line
         # (not a closer, a bare word or punctuation: `}`, `EOF`, `...` may end other blocks)
@@ -392,7 +398,14 @@ class Aligner(Chain, AnchorRules):
             m = s
             while m >= lo_s and skinds[m] == CODE:
                 m -= 1
-            if m >= lo_s and skinds[m] == HARD and okeys[o] in skeys[m + 1:s]:
+            n = s - m
+            if m >= lo_s and skinds[m] == HARD and s1 < len(skeys) and o - n + 1 >= lo_o \
+                    and skeys[m + 1:s + 1] == okeys[o - n + 1:o + 1] and any(skeys[m + 1:s + 1]):
+                # `// ... / return; / }` where the original ends the elided part with them:
+                # all context (common lines, too common to anchor), nothing new
+                for i in range(n):
+                    self.add_match(m + 1 + i, o - n + 1 + i)
+            elif m >= lo_s and skinds[m] == HARD and okeys[o] in skeys[m + 1:s]:
                 chunk = range(m + 1, s + 1)
                 self._context([(p, range(o - p + 1, o + 1)) for p in range(1, len(chunk))
                                if o - p + 1 >= lo_o], chunk, front=True)

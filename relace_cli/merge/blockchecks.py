@@ -94,6 +94,15 @@ def replaced_definitions(out, orig: Doc, ob: Blocks, snip_keys: dict[str, int]) 
                 # `db.save(x)` / `return x` end every fixture (kept): a new one copying them
                 raise Refuse(f"`{orig.keys[heads[0]][:50]}` would be renamed, keeping only "
                              "lines found elsewhere too: a new definition? Not merged")
+            if not _named_in(definition(orig.keys[heads[0]], ob.lang), snip_keys, ob.lang) \
+                    and any(not n and o1 <= a and b <= got[0] + 1
+                            and any(k and k not in snip_keys and not is_trivial(k)
+                                    for k in orig.keys[a:b])
+                            for a, b, n in out.deleted):
+                # `function M.close()` over `M.toggle`, its `else` branch dropped: renamed and
+                # cut, or a new function copying part of it?
+                raise Refuse(f"`{orig.keys[heads[0]][:50]}` would be renamed with lines of its "
+                             "body dropped: a new definition copying part of it? Not merged")
 
 
 def _where(keys: list[str], key: str) -> list[int]:

@@ -82,6 +82,33 @@ def check_open_ends(al: Aligner) -> None:
             )
 
 
+def check_skipped_units(al: Aligner) -> None:
+    """A bare fragment that starts at the file's first line (`import os`) and shows several
+    units, leaving out a whole definition between two it shows: a complete file that deleted
+    it, or a fragment that elided it? Not merged."""
+    skeys, skinds, okeys = al.s.keys, al.s.kinds, al.o.keys
+    if skinds.count(SOFT) < 3:  # (soft markers around at least two units)
+        return
+    first_o = next((i for i, k in enumerate(okeys) if k), None)
+    first_s = next((i for i, k in enumerate(skeys) if k), None)
+    if first_o is None or first_s is None or al.match.get(first_s) != first_o:
+        return
+    lang = al.sb.lang
+    for s0, s1, o0, o1 in al.gaps():
+        if s0 == 0 or s1 >= len(skeys) or any(skeys[s0:s1]) or SOFT not in skinds[s0:s1]:
+            continue  # (only an implied elision between two shown units)
+        head = next((o for o in range(o0, o1) if okeys[o] and indent_of(al.o.lines[o]) == 0
+                     and definition(okeys[o], lang) and okeys[o] not in al.counts), None)
+        if head is not None and _defines(skeys[:s0], lang) and _defines(skeys[s1:], lang):
+            # (between two definitions it shows: not an import header above one definition)
+            raise Refuse(f"the snippet starts like the whole file but leaves out "
+                         f"`{okeys[head][:50]}`: deleted, or elided? Not merged")
+
+
+def _defines(keys: list[str], lang: str) -> bool:
+    return any(k and definition(k, lang) for k in keys)
+
+
 def check_prefix(al: Aligner) -> None:
     """A bare fragment that changes nothing, copying the original from its first line, several
     units without a gap, and stopping before the end: as the top of the file shown alone it

@@ -12,6 +12,8 @@ from relace_cli.merge.text import CODE, Doc, indent_of, is_closer, is_trivial
 if TYPE_CHECKING:
     from relace_cli.merge.blocks import Blocks
 
+TAG_ENDS = frozenset(("/>", ">"))  # the end of a tag spread over lines
+
 
 class CloserRules:
     s: Doc
@@ -67,6 +69,24 @@ class CloserRules:
             self.add_match(h, c)
         elif self.add_cut(h, c):
             self.add_cut(h + 1, c + 1)
+
+    def _tag_end_after(self, s: int, s1: int, o: int, o1: int) -> None:
+        """`onChange={f}` / `disabled` / `/>` / `// ...`: inside a multi-line tag, the first
+        line that ends the tag (`/>`, `>`) after an anchored attribute is the original's line
+        that ends that tag; the attribute lines between are the snippet's."""
+        skeys, kinds, okeys = self.s.keys, self.s.kinds, self.o.keys
+        if self.match.get(s - 1) != o - 1 or skeys[s - 1][:1] in "<{/" or is_closer(skeys[s - 1]):
+            return
+        h = next((j for j in range(s, s1) if kinds[j] != CODE or skeys[j] in TAG_ENDS
+                  or skeys[j][:1] == "<"), None)
+        if h is None or kinds[h] != CODE or skeys[h] not in TAG_ENDS:
+            return
+        c = next((j for j in range(o, o1) if okeys[j] in TAG_ENDS or okeys[j][:1] == "<"), None)
+        if c is None or okeys[c] != skeys[h] \
+                or indent_of(self.s.lines[h]) - indent_of(self.s.lines[s - 1]) \
+                != indent_of(self.o.lines[c]) - indent_of(self.o.lines[o - 1]):
+            return
+        self.add_match(h, c)
 
     def _linked(self, s: int) -> int | None:
         """The original line snippet line *s* stands for: matched, or an edit between cuts."""

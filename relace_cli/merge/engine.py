@@ -7,7 +7,12 @@ from relace_cli.merge.align import TAG_ENDS, Aligner, StructureConflict
 from relace_cli.merge.append import append_at_end
 from relace_cli.merge.assemble import Assembler, Refuse
 from relace_cli.merge.blocks import FLAT, Blocks
-from relace_cli.merge.checks import check_open_ends, check_prefix, check_result
+from relace_cli.merge.checks import (
+    check_open_ends,
+    check_prefix,
+    check_result,
+    check_skipped_units,
+)
 from relace_cli.merge.defs import anchor_definitions, definition
 from relace_cli.merge.directives import find_removals
 from relace_cli.merge.guards import (
@@ -128,6 +133,7 @@ def merge_text(original: str, snippet: str, language: str | None) -> tuple[str, 
         raise Refuse("no line of the snippet matches the original")
     if mode == "fragment":
         check_open_ends(al)
+        check_skipped_units(al)
     out = Assembler(al, lang, fragment=mode == "fragment", tabs=tabs).run()
     if removals:
         out = removals.apply(out, olines)
