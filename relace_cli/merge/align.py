@@ -82,7 +82,6 @@ class Aligner(Chain, AnchorRules):
         self.pos = pos
         self.dropped: list[tuple[int, int]] = []  # unique anchors left out of order
         self.copied: list[tuple[int, int]] = []  # unique lines a new block copies
-        self._parents: list[int] | None = None  # see _new_header_above
         self.unique: set[int] = set()  # snippet lines matched as globally unique anchors
         self.def_anchors: dict[int, int] = {}  # rewritten definition headers (see defs.py)
         # a complete new file: a line that moved into another block is dropped as an anchor

@@ -267,7 +267,7 @@ class Blocks:
                     key[-1] in ":{([" or key.endswith((" do", "then", "->", "=>"))
                     or (c == "<" and not key.startswith(("</", "<!")) and not key.endswith("/>"))
                     or (c.isalpha()  # (else the first word is no header word)
-                        and key.split(None, 1)[0].rstrip(":(").lower() in _HEADER_WORDS)):
+                        and key.split(None, 1)[0].rstrip(":(").lower() in HEADER_WORDS)):
                 got = self._indent_end(h)
                 if got is not None:
                     got = got[0], is_closer(doc.keys[got[0]])
@@ -275,7 +275,7 @@ class Blocks:
         return got
 
 
-_HEADER_WORDS = frozenset(
+HEADER_WORDS = frozenset(
     "def class module function local if elif else elsif unless case when while until for "
     "foreach do begin try catch except finally with struct impl fn pub sub proc switch "
     "namespace interface enum trait async export describe it test context".split()

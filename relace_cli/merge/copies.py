@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from relace_cli.merge.blocks import HEADER_WORDS
 from relace_cli.merge.text import CODE, HARD, Doc, indent_of, is_closer, is_trivial
 
 if TYPE_CHECKING:
@@ -24,7 +25,6 @@ class CopyRules:
     counts: dict[str, int]
     _new_owner: list[bool] | None
     copied: list[tuple[int, int]]
-    _parents: list[int] | None
 
     def inside_new_block(self, s: int) -> bool:
         """Is snippet line *s* nested (by indentation) under a header the original does not
@@ -66,42 +66,53 @@ class CopyRules:
         rename keeps most of the old body; a new block that repeats less than half of the
         block its line comes from copies, it is no rewrite (unless the snippet shows that
         block too: then the line may have moved, as when a helper is extracted)."""
+        owner = self._new_headers()
+        if not owner:
+            return cands
         out = []
         where = dict(cands)
         for s, o in cands:
-            h = self._new_header_above(s)
+            h = owner.get(s)
             if h is None or not self._copies(h, o, where):
                 out.append((s, o))
             else:
                 self.copied.append((s, o))
         return out
 
-    def _new_header_above(self, s: int) -> int | None:
-        """The new line (one the original lacks) that heads the block around line *s*."""
-        parents = self._parents
-        if parents is None:  # one pass: each line's nearest shallower line, within its chunk
-            keys, kinds, lines = self.s.keys, self.s.kinds, self.s.lines
-            parents = self._parents = [-1] * len(keys)
-            stack: list[tuple[int, int]] = []
-            for i, k in enumerate(keys):
-                if kinds[i] != CODE:
-                    stack.clear()
-                elif k:
-                    line = lines[i]
-                    ind = indent_of(line) if "\t" in line else len(line) - len(line.lstrip(" "))
-                    while stack and stack[-1][0] >= ind:
-                        stack.pop()
-                    if stack:
-                        parents[i] = stack[-1][1]
-                    stack.append((ind, i))
-        j = parents[s]
-        if j < 0:
-            return None
-        k = self.s.keys[j]
-        if k in self.pos or is_trivial(k) or is_closer(k):
-            return None
-        got = self.sb.end(j)
-        return j if got is not None and got[0] >= s else None
+    def _new_headers(self) -> dict[int, int]:
+        """{line: the new line heading its block} for the lines right inside (one level
+        deeper, no marker between) a header the original lacks."""
+        keys, kinds, lines, pos = self.s.keys, self.s.kinds, self.s.lines, self.pos
+        owner: dict[int, int] = {}
+        n = len(keys)
+        for h, k in enumerate(keys):
+            if not k or k in pos or kinds[h] != CODE or not (
+                    k[-1] in ":{([>" or k[0] == "<" or k.endswith((" do", "then", "->", "=>"))
+                    or k.split(None, 1)[0].rstrip(":(").lower() in HEADER_WORDS):
+                continue  # (no header: see Blocks.end)
+            nxt = h + 1  # (a header has a deeper line right below it)
+            while nxt < n and not keys[nxt]:
+                nxt += 1
+            if nxt == n or kinds[nxt] != CODE \
+                    or indent_of(lines[nxt]) <= indent_of(lines[h]) \
+                    or is_trivial(k) or is_closer(k):
+                continue
+            got = self.sb.end(h)
+            if got is None or got[0] <= h:
+                continue
+            body = -1
+            for j in range(h + 1, got[0] + 1):
+                if kinds[j] != CODE:
+                    break
+                if keys[j]:
+                    ind = indent_of(lines[j])
+                    if body < 0:
+                        body = ind
+                    if ind == body:
+                        owner[j] = h
+                    elif ind < body:
+                        break
+        return owner
 
     def _copies(self, h: int, o: int, where: dict[int, int]) -> bool:
         okeys, olines = self.o.keys, self.o.lines
@@ -117,10 +128,10 @@ class CopyRules:
         if self._shown_above(h) == okeys[oh]:
             return False  # `def notify():` / ... / `if x:` over its lines: a wrap
         at_h = indent_of(self.s.lines[h])
-        near = [j for j in (*range(h - 1, max(-1, h - 40), -1),
-                            *range(mine[0] + 1, min(len(self.s.keys), mine[0] + 40)))
-                if j in where and indent_of(self.s.lines[j]) <= at_h]
-        if near and oh < where[near[0]] <= got[0]:
+        near = next((j for j in (*range(h - 1, max(-1, h - 40), -1),
+                                 *range(mine[0] + 1, min(len(self.s.keys), mine[0] + 40)))
+                     if j in where and indent_of(self.s.lines[j]) <= at_h), None)
+        if near is not None and oh < where[near] <= got[0]:
             return False  # a line beside the new header is in that block too: a wrap
         if okeys[oh] in self.counts and not self._elided_body(okeys[oh]):
             return False  # the snippet shows that block too: a line moved out of it?

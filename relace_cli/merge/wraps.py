@@ -31,7 +31,7 @@ def find_wraps(al: Aligner) -> tuple[dict[int, int], set[int]]:
     wraps: dict[int, int] = {}
     closers: set[int] = set()
     for i, k in enumerate(keys):
-        if not k or kinds[i] != CODE or i in match or k in al.pos or k[-1] not in ":{(":
+        if not k or k[-1] not in ":{(" or i in match or k in al.pos or kinds[i] != CODE:
             continue
         got = al.sb.end(i)
         if got is None or got[0] <= i:
