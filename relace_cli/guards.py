@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from relace_cli.errors import GUARD_NAMES  # noqa: F401  (re-exported)
 from relace_cli.linediff import common_ends
-from relace_cli.markers import is_marker
+from relace_cli.markers import in_strings, is_marker
 
 # Truncation: refuse when more than max(TRUNC_MIN_LINES, TRUNC_SHARE * original) meaningful
 # lines vanish that the snippet does not account for (or that many snippet lines are lost).
@@ -60,7 +60,7 @@ def check_merge(original: str, merged: str, snippet: str, *, language: str | Non
 
     checks = (
         ("fence", fence),
-        ("markers", lambda: check_markers(original, text[0])),
+        ("markers", lambda: check_markers(original, text[0], language)),
         ("truncation", lambda: check_truncation(original, text[0], snippet, remote=remote)),
         ("syntax", lambda: check_syntax(original, text[0], language, notes)),
     )
@@ -83,12 +83,19 @@ def _crashed(name: str, exc: Exception) -> Failure:
 
 # --- markers ---------------------------------------------------------------------------
 
-def check_markers(original: str, merged: str) -> Failure | None:
-    """A marker line in the result that the original did not already have."""
+def check_markers(original: str, merged: str, language: str | None = None) -> Failure | None:
+    """A marker line in the result that the original did not already have (in Python, text
+    inside a triple-quoted string is no marker: `# ... your code here ...` in a docstring)."""
     lines = merged.split("\n")
     found = {key for key in {line.strip() for line in lines} if is_marker(key)}
     if not found:
         return None
+    if (language or "").lower().lstrip(".") in ("py", "pyi", "pyw"):
+        inside = in_strings([line.strip() for line in lines])
+        found = {line.strip() for line, s in zip(lines, inside, strict=True)
+                 if not s and line.strip() in found}
+        if not found:
+            return None
     allowed = Counter(k for k in (line.strip() for line in original.split("\n")) if k in found)
     for n, line in enumerate(lines, 1):
         key = line.strip()

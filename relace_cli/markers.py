@@ -185,11 +185,35 @@ def _lines(text: str) -> list[str]:
     return lines
 
 
-def find_markers(text: str) -> list[tuple[int, str]]:
-    """Every marker line in *text* as (1-based line number, line); lines split on "\\n"."""
-    return [(n, line) for n, line in enumerate(_lines(text), 1) if is_marker(line)]
+def find_markers(text: str, python: bool = False) -> list[tuple[int, str]]:
+    """Every marker line in *text* as (1-based line number, line); lines split on "\\n".
+    *python*: lines inside triple-quoted strings are text, not markers."""
+    lines = _lines(text)
+    found = [(n, line) for n, line in enumerate(lines, 1) if is_marker(line)]
+    if found and python:
+        inside = in_strings([line.strip() for line in lines])
+        found = [(n, line) for n, line in found if not inside[n - 1]]
+    return found
 
 
 def has_marker(text: str) -> bool:
     """True when some line of *text* is a marker."""
     return any(is_marker(line) for line in _lines(text))
+
+
+def in_strings(keys: list[str]) -> list[bool]:
+    """Python: which lines lie inside a triple-quoted string (after its opening line, up to
+    and including its closing one), by counting the quotes."""
+    out = [False] * len(keys)
+    quote = ""
+    for i, k in enumerate(keys):
+        if quote:
+            out[i] = True
+            if k.count(quote) % 2:
+                quote = ""
+            continue
+        for q in ('"""', "'''"):
+            if q in k and k.count(q) % 2:
+                quote = q
+                break
+    return out

@@ -214,3 +214,15 @@ def test_walk_expand_dedupes_and_reports_missing(tmp_path: Path,
     assert walk.expand(["d", "d/a.py", "./d/a.py"]) == ["d/a.py"]
     with pytest.raises(InputError):
         walk.expand(["missing"])
+
+
+def test_python_string_text_is_no_marker(relace: Run, tmp_path: Path) -> None:
+    # a template or docstring example line that reads like a marker is text in Python; the
+    # same line in a TypeScript template literal is still reported (only Python is parsed)
+    (tmp_path / "t.py").write_text('HOOK = """\n# ... your code here ...\n"""\n'
+                                   "# ... existing code ...\n")
+    (tmp_path / "t.ts").write_text("const t = `\n// ... your code here ...\n`;\n")
+    r = relace("check", "t.py", "t.ts")
+    assert r.code == 1, r
+    assert r.stdout == ("t.py:4: # ... existing code ...\n"
+                        "t.ts:2: // ... your code here ...\n")

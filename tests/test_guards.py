@@ -403,3 +403,13 @@ def test_original_that_does_not_parse_is_not_held_against_the_result() -> None:
     checked = check_merge(broken, broken + "// more\n", "// more\n", language="js",
                           remote=False, disabled=frozenset({"truncation"}))
     assert checked.failures == []
+
+
+def test_markers_guard_reads_python_strings_as_text() -> None:
+    original = "def f():\n    return 1\n"
+    merged = 'X = """\n# ... your code here ...\n"""\n\n\ndef f():\n    return 1\n'
+    assert guards.check_markers(original, merged, "py") is None
+    failure = guards.check_markers(original, merged, "js")  # (not Python: a marker)
+    assert failure is not None and "your code here" in failure.message
+    left = merged + "# ... existing code ...\n"  # outside the string: still a marker
+    assert guards.check_markers(original, left, "py") is not None

@@ -60,7 +60,8 @@ def scan_file(path: str, *, new_only: bool = False) -> list[tuple[int, str]]:
     text = _read_text(path)
     if text is None:
         return []
-    found = [(n, line.strip()) for n, line in find_markers(text)]
+    python = path.endswith((".py", ".pyi", ".pyw"))
+    found = [(n, line.strip()) for n, line in find_markers(text, python)]
     if not found or not new_only:
         return found
     committed = committed_text(path)

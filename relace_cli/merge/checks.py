@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+from relace_cli.markers import in_strings
 from relace_cli.merge.align import Aligner
 from relace_cli.merge.assemble import Refuse
 from relace_cli.merge.attached import is_decorator, is_generic_decorator
@@ -233,6 +234,10 @@ def check_result(out, snip: Doc, orig: Doc, mode: str, ob: Blocks, al: Aligner,
     moved_body(out, orig)
     # 3. markers left behind
     new_lines = [line for line, src in zip(out.lines, out.source, strict=True) if src < 0]
+    if ob.lang in PYTHONIC and any('"""' in x or "'''" in x for x in new_lines):
+        inside = in_strings([x.strip() for x in out.lines])  # (text in a string is no marker)
+        new_lines = [line for line, src, s in zip(out.lines, out.source, inside, strict=True)
+                     if src < 0 and not s]
     reason = leftover_marker(new_lines, orig_keys)
     if reason:
         raise Refuse(reason)

@@ -73,15 +73,15 @@ class CopyRules:
         where = dict(cands)
         for s, o in cands:
             h = owner.get(s)
-            if h is None or not self._copies(h, o, where):
+            if h is None or not self._copies(h, s, o, where):
                 out.append((s, o))
             else:
                 self.copied.append((s, o))
         return out
 
     def _new_headers(self) -> dict[int, int]:
-        """{line: the new line heading its block} for the lines right inside (one level
-        deeper, no marker between) a header the original lacks."""
+        """{line: the innermost new line heading a block around it} for the lines inside (no
+        marker between) a header the original lacks."""
         keys, kinds, lines, pos = self.s.keys, self.s.kinds, self.s.lines, self.pos
         owner: dict[int, int] = {}
         n = len(keys)
@@ -100,25 +100,23 @@ class CopyRules:
             got = self.sb.end(h)
             if got is None or got[0] <= h:
                 continue
-            body = -1
+            base = indent_of(lines[h])
             for j in range(h + 1, got[0] + 1):
                 if kinds[j] != CODE:
                     break
                 if keys[j]:
-                    ind = indent_of(lines[j])
-                    if body < 0:
-                        body = ind
-                    if ind == body:
-                        owner[j] = h
-                    elif ind < body:
+                    if indent_of(lines[j]) <= base:
                         break
+                    owner[j] = h  # (an inner new header, later, takes its own lines)
         return owner
 
-    def _copies(self, h: int, o: int, where: dict[int, int]) -> bool:
+    def _copies(self, h: int, s: int, o: int, where: dict[int, int]) -> bool:
         okeys, olines = self.o.keys, self.o.lines
-        at = indent_of(olines[o])
+        # the original's block at the new header's level: as many columns up from line o as
+        # header h sits above line s
+        at = indent_of(olines[o]) - (indent_of(self.s.lines[s]) - indent_of(self.s.lines[h]))
         oh = next((j for j in range(o - 1, max(-1, o - 400), -1)
-                   if okeys[j] and indent_of(olines[j]) < at), None)
+                   if okeys[j] and indent_of(olines[j]) <= at), None)
         if oh is None:
             return False
         got, mine = self.ob.end(oh), self.sb.end(h)
@@ -133,8 +131,10 @@ class CopyRules:
                      if j in where and indent_of(self.s.lines[j]) <= at_h), None)
         if near is not None and oh < where[near] <= got[0]:
             return False  # a line beside the new header is in that block too: a wrap
-        if okeys[oh] in self.counts and not self._elided_body(okeys[oh]):
-            return False  # the snippet shows that block too: a line moved out of it?
+        if okeys[oh] in self.counts:
+            # the snippet shows that block too: with its body elided, it keeps its lines (a
+            # copy; no rename either, the block stays); else a line may have moved out of it
+            return self._elided_body(okeys[oh])
         shared = sum(1 for k in self.s.keys[h + 1:mine[0] + 1] if k in theirs)
         return 2 * shared < len(theirs)
 

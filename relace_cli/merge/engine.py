@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from relace_cli.markers import OPENERS, comment_body, is_marker_body
+from relace_cli.markers import OPENERS, comment_body, in_strings, is_marker_body
 from relace_cli.merge.align import TAG_ENDS, Aligner, StructureConflict
 from relace_cli.merge.append import append_at_end
 from relace_cli.merge.assemble import Assembler, Refuse
@@ -162,10 +162,14 @@ def _classify(snip: Doc, orig_keys: set[str], lang: str,
             if f and k and k in orig_keys:
                 anchored.add(f - 1)
     outside = None  # the original's keys outside its code fences (Markdown)
+    strings = in_strings(snip.keys) if lang in PYTHONIC else None
     prev = ""
     for i, key in enumerate(snip.keys):
         if not key:
             continue
+        if strings is not None and strings[i]:
+            prev = key
+            continue  # inside a triple-quoted string: `# ... your code here ...` is text
         if fenced is not None and fenced[i] and fenced[i] - 1 not in anchored:
             prev = key
             continue  # a new code block: `...` or `# ... your code ...` is its content
