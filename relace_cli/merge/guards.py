@@ -154,7 +154,7 @@ def facing_edit(new: list[str], kept: list[str], at_start: bool) -> str | None:
         return (f"`{_short(a)}` may replace `{_short(b)}` next to elided code or be added "
                 "next to it; the snippet does not say")  # `EXPOSE 8080` / `EXPOSE 3000`
     wraps = distinctive(b) and len(b) >= 12 and b in a
-    if not wraps and at_start and distinctive(b) and len(b) >= 12 and b in mine[1:] \
+    if not wraps and distinctive(b) and len(b) >= 12 and b in mine[1:] \
             and mine[0][-1:] in "{:":
         code = [x for x in new if x.strip()]
         inner = next(x for x in code[1:] if x.strip() == b)
@@ -162,9 +162,12 @@ def facing_edit(new: list[str], kept: list[str], at_start: bool) -> str | None:
             wraps, a = True, mine[0]  # `if (!quiet) {` / `emit()` / `}` over a kept `emit()`
     if not wraps and distinctive(b) and len(b) >= 12:  # `if ! cmd; then` / ... / `fi` over `cmd`
         got = next((x for x in mine if b in x and not x.startswith(b)), None)
+        if got is None:  # `try {` / `res = f();` over `const res = f();`
+            got = _wrapped_edit(new, b)
         if got is not None:
             wraps, a = True, got
-    items = a[:2] == b[:2] == "- " and len(b) >= 8 and _ratio(a, b) >= 0.8
+    items = (a[:2] == b[:2] == "- " and len(b) >= 8 and _ratio(a, b) >= 0.8) \
+        or _item_twins(a, b)
     # two comments that start alike (`# Build the message object; ...`): a reworded one
     comments = a[:1] in "#/" and a[:2] == b[:2] and common_ends(a, b)[0] >= 16
     # the same head, another tail: `Shape::Rect(r) => r.area(),` / `Shape::Rect(r) => r.w * r.h,`,
@@ -191,6 +194,49 @@ def facing_edit(new: list[str], kept: list[str], at_start: bool) -> str | None:
         return (f"`{_short(a)}` may replace `{_short(b)}` next to elided code or be added "
                 "next to it; the snippet does not say")
     return None
+
+
+def _wrapped_edit(new: list[str], b: str) -> str | None:
+    """The header of a new block (`try {`, `if x:`) whose body holds an edit of line *b*."""
+    head = None
+    for line in new:
+        x = line.strip()
+        if not x:
+            continue
+        if head is not None and indent_of(line) > indent_of(head) and len(x) >= 8 and x != b \
+                and (x in b or similar(x, b)):
+            return head.strip()
+        if x[-1] in "{:" and (head is None or indent_of(line) <= indent_of(head)):
+            head = line
+    return None
+
+
+_NUMBER = re.compile(r"-?\d[\d_.]*")
+_QUOTED = re.compile(r"""(["'`])(.*)\1""")
+_IDENT = re.compile(r"[A-Za-z_$][\w$.\-/]*")
+
+
+def _item_twins(a: str, b: str) -> bool:
+    """Two items of a list, an argument list or an enum that one edit may turn into each
+    other: numbers (`8080,` / `3000,`), alike strings or names (`"requests>=2.31",` /
+    `"requests",`, `hostname,` / `host,`), two last items (`High` / `Critical`, `| "PATCH";`
+    / `| "PUT";`: side by side they would not even parse), or one name declared twice
+    (`id UUID PRIMARY KEY,` / `id SERIAL PRIMARY KEY,`)."""
+    x, y = a.rstrip(",;").lstrip("| ").strip(), b.rstrip(",;").lstrip("| ").strip()
+    if x == y or not x or not y:
+        return False
+    if _NUMBER.fullmatch(x) and _NUMBER.fullmatch(y):
+        return True
+    qx, qy = _QUOTED.fullmatch(x), _QUOTED.fullmatch(y)
+    ix, iy = _IDENT.fullmatch(x), _IDENT.fullmatch(y)
+    if (qx and qy) or (ix and iy and not is_trivial(x) and not is_trivial(y)):
+        p, q = (qx.group(2), qy.group(2)) if qx and qy else (x, y)
+        last = a[-1:] != "," and b[-1:] != "," and (a[-1:] == ";") == (b[-1:] == ";")
+        same_owner = "." in p and p.split(".")[0] == q.split(".")[0]  # `args.source`/`.input`
+        return last or same_owner or p.startswith(q) or q.startswith(p) or _ratio(p, q) >= 0.6
+    wa, wb = x.split(None, 1), y.split(None, 1)
+    return a.endswith(",") and b.endswith(",") and len(wa) == len(wb) == 2 \
+        and wa[0] == wb[0] and _IDENT.fullmatch(wa[0]) is not None and "=" not in x + y
 
 
 _DEF_WORDS = frozenset(
