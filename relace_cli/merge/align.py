@@ -409,7 +409,8 @@ class Aligner(Chain, AnchorRules):
                 self._context([(p, range(o - p + 1, o + 1)) for p in range(1, len(chunk))
                                if o - p + 1 >= lo_o], chunk, front=True)
         if lo_s < s1 and lo_o < o1 and lo_s <= s and skinds[lo_s] == CODE \
-                and skeys[lo_s] != okeys[lo_o]:
+                and (skeys[lo_s] != okeys[lo_o] or skeys[lo_s][:1] in ATTACHED_FIRST):
+            # (`@Bean` of a new method facing the next method's `@Bean`: new all the same)
             # mirrored: `anchor / NEW / context lines / ...`
             m = lo_s
             while m <= s and skinds[m] == CODE:

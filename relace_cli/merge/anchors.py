@@ -49,13 +49,15 @@ class AnchorRules(CopyRules, CloserRules):
     def decorates_alike(self, s: int, o: int) -> bool:
         """A decorator, annotation or attribute (`@Override`, `#[test]`) means nothing without
         what it decorates: it anchors only when the lines after it agree too (the same line,
-        stacked decorators that agree in turn, or the header of a definition of the same
-        name). Otherwise a new `@Override` method would take the place of an existing one."""
+        stacked decorators that agree in turn, the header of a definition of the same name,
+        or a marker eliding the definition). Otherwise a new `@Override` method would take
+        the place of an existing one."""
         lang = self.sb.lang
         skeys, okeys, skinds = self.s.keys, self.o.keys, self.s.kinds
         if not is_decorator(skeys[s], lang):
             return True
         ns, no = len(skeys), len(okeys)
+        s0, o0 = s, o
         for _ in range(_MAX_STACK):
             s += 1
             while s < ns and not skeys[s] and skinds[s] == CODE:
@@ -63,6 +65,11 @@ class AnchorRules(CopyRules, CloserRules):
             o += 1
             while o < no and not okeys[o]:
                 o += 1
+            if s < ns and skinds[s] == HARD and o < no and not is_decorator(okeys[o], lang):
+                # `}` / `@Test` / `// ...`: the decorated definition elided - the original's
+                # decorator shown as context, when what comes above it agrees too (else a
+                # decorator added to an elided definition, or another definition's)
+                return self._same_above(s0, o0)
             if s >= ns or o >= no or skinds[s] != CODE:
                 return False
             a, b = skeys[s], okeys[o]
@@ -70,6 +77,35 @@ class AnchorRules(CopyRules, CloserRules):
                 ka = slot_key(a)
                 return ka is not None and ka.startswith("def:") and ka == slot_key(b)
             if not is_decorator(a, lang):
+                return True
+        return False
+
+    def _decorates_new(self, s: int) -> bool:
+        """Is snippet line *s* a decorator of a definition the original lacks?"""
+        keys, kinds, lang = self.s.keys, self.s.kinds, self.sb.lang
+        if not is_decorator(keys[s], lang):
+            return False
+        for j in range(s + 1, min(len(keys), s + _MAX_STACK)):
+            if kinds[j] != CODE:
+                return False
+            if keys[j] and not is_decorator(keys[j], lang):
+                return keys[j] not in self.pos
+        return False
+
+    def _same_above(self, s: int, o: int) -> bool:
+        """Do the lines above snippet line *s* and original line *o* agree, through the
+        decorators stacked there up to the first other line (blank lines aside)?"""
+        skeys, okeys, skinds, lang = self.s.keys, self.o.keys, self.s.kinds, self.sb.lang
+        for _ in range(_MAX_STACK):
+            s -= 1
+            while s >= 0 and not skeys[s] and skinds[s] == CODE:
+                s -= 1
+            o -= 1
+            while o >= 0 and not okeys[o]:
+                o -= 1
+            if s < 0 or o < 0 or skinds[s] != CODE or skeys[s] != okeys[o]:
+                return False
+            if not is_decorator(skeys[s], lang):
                 return True
         return False
 
@@ -333,9 +369,10 @@ class AnchorRules(CopyRules, CloserRules):
             for i in new:
                 k = skeys[i]
                 if k and k in self.pos and not is_trivial(k) and not (
-                        self.inside_new_block(i)
+                        (self.inside_new_block(i) or self._decorates_new(i))
                         and (len(self.pos[k]) > 1 or self.pos[k][0] in where)):
-                    return  # (a new block may repeat boilerplate, or the context's lines)
+                    return  # (a new block may repeat boilerplate, or the context's lines;
+                    # a new method's `@Bean` is as common as the next method's)
                 net, low, _ = infos[i] or info(i)
                 if depth + low < 0:
                     return
