@@ -18,8 +18,9 @@ import re
 from dataclasses import dataclass, field
 from itertools import accumulate
 
+from relace_cli.markers import comment_body
 from relace_cli.merge.align import Aligner
-from relace_cli.merge.attached import attached_end, check_continuation
+from relace_cli.merge.attached import attached_end, check_continuation, is_decorator
 from relace_cli.merge.guards import facing_edit, import_like, slot_clash
 from relace_cli.merge.indent import uses_tabs
 from relace_cli.merge.text import (
@@ -72,6 +73,8 @@ def _end_depth(keys: list[str]) -> int:
     return low
 
 
+# a line that is a decorator and nothing more (not `@Input() title = "";`)
+_DECORATOR_ONLY = re.compile(r"^(?:@[\w.]+(?:\(.*\))?|#!?\[.*\]|\[.*\])$")
 _SUITE_WORDS = frozenset(
     "if elif else for while with try except finally def class async match case".split())
 
@@ -253,6 +256,12 @@ class Assembler:
         if not a_idx and not b_idx:  # only a marker: the original lines are kept (no check
             self._emit_join(self.o.lines[o0:o1], range(o0, o1))  # applies to no lines)
             return
+        if a_idx and is_decorator(self.s.keys[a_idx[-1]], self.lang) \
+                and _DECORATOR_ONLY.match(self.s.keys[a_idx[-1]]):
+            # `@Disabled` / `// ...`: a new decorator of the definition the marker elides, on
+            # top of its own stack, replacing one, or a stack of its own? Not said.
+            raise Refuse(f"`{_short(self.s.keys[a_idx[-1]])}` decorates a definition the "
+                         "snippet elides; unclear how it joins that definition's own")
         line = self._line
         a_lines = [line(i) for i in a_idx]
         b_lines = [line(i) for i in b_idx]
@@ -294,6 +303,8 @@ class Assembler:
                 if keys[i]:
                     added += 1
         if o1 > o0:
+            if added and not self.fragment:
+                self._check_stand_in(s0, s1, o0, o1)
             self.out.deleted.append((o0, o1, added))
             at_head = s0 == 0 and o0 == 0
             at_tail = s1 == len(self.s.lines) and o1 == len(self.o.lines)
@@ -304,6 +315,22 @@ class Assembler:
                     self.out.ends.append((o0, o1, added, s0, s1))
 
     # --- refusals -------------------------------------------------------------------------
+
+    def _check_stand_in(self, s0: int, s1: int, o0: int, o1: int) -> None:
+        """A new comment put where original lines go (`// other routes unchanged` between
+        two chunks): an elision in words the marker grammar does not know, or a note beside
+        a real deletion? Not merged when it replaces two lines or more."""
+        keys, okeys = self.s.keys, self.o.keys
+        notes = [keys[i] for i in range(s0, s1) if keys[i] and self.s.kinds[i] == CODE
+                 and is_comment(keys[i], self.lang) and comment_body(keys[i]) is not None
+                 and keys[i] not in self.al.pos]
+        if not notes:
+            return
+        lost = [k for k in okeys[o0:o1] if k and not is_trivial(k) and k not in self.al.counts]
+        if len(lost) >= 2:
+            raise Refuse(f"the comment `{_short(notes[0])}` would take the place of "
+                         f"{len(lost)} lines (`{_short(lost[0], 40)}`...): does it stand for "
+                         "them? Use a `... existing code ...` marker to keep them")
 
     def _floating(self, between: list[int]) -> None:
         keys = self.s.keys

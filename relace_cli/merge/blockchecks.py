@@ -237,6 +237,37 @@ def duplicate_definition(out, lang: str, orig_lines: list[str]) -> str | None:  
     return None
 
 
+_DECLARES = re.compile(r"(?:export\s+)?(?:const|let|var)\s+([A-Za-z_$][\w$]*)\b")
+_C_DECLARES = re.compile(r"(?:static\s+)?(?:const\s+)?(?:unsigned\s+)?[A-Za-z_]\w*\s+\**"
+                         r"([A-Za-z_]\w*)\s*(?:\[[^\]]*\])?\s*=")
+_C_LIKE = frozenset("c h cc cpp hpp cxx".split())
+
+
+def redeclared(out, lang: str) -> str | None:  # noqa: ANN001
+    """A top-level `const X = ...` (`var`, `let`; C's `static const int X = ...`) the merge
+    adds where a kept top-level line declares X too: an edited value written away from its
+    line (after another chunk), the old declaration kept by a marker."""
+    pattern = _C_DECLARES if lang in _C_LIKE else _DECLARES
+    lines, source = out.lines, out.source
+    new: dict[str, str] = {}
+    for i, src in enumerate(source):
+        line = lines[i]
+        if src < 0 and line[:1] not in " \t" and line.strip():
+            m = pattern.match(line)
+            if m:
+                new[m.group(1)] = line.strip()
+    if not new:
+        return None
+    for i, src in enumerate(source):
+        line = lines[i]
+        if src >= 0 and line[:1] not in " \t":
+            m = pattern.match(line)
+            if m and m.group(1) in new:
+                return (f"`{new[m.group(1)][:50]}` would declare `{m.group(1)}` a second time "
+                        "(an edited value away from its line, the old one kept?)")
+    return None
+
+
 def _class_field_twice(out, i: int, k: str, lang: str) -> bool:  # noqa: ANN001
     """Does new line *i* (`sku = models.CharField(...)`) set a name that a kept line sets at
     the same depth of the same class body?"""

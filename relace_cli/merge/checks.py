@@ -19,6 +19,7 @@ from relace_cli.merge.blockchecks import (
     duplicate_label,
     end_balance,
     moved_body,
+    redeclared,
     replaced_definitions,
 )
 from relace_cli.merge.blocks import Blocks
@@ -252,7 +253,8 @@ def check_result(out, snip: Doc, orig: Doc, mode: str, ob: Blocks, al: Aligner,
             raise Refuse(f"the merge would leave invalid Python: {reason}")
     if ob.lang in MARKDOWN and _fences(out.lines) % 2 and not _fences(orig.lines) % 2:
         raise Refuse("the merge would leave a Markdown code fence unclosed")
-    reason = duplicate_label(out) or duplicate_definition(out, ob.lang, orig.lines)
+    reason = duplicate_label(out) or duplicate_definition(out, ob.lang, orig.lines) \
+        or (redeclared(out, ob.lang) if ob.lang not in PYTHONIC else None)
     if reason:
         raise Refuse(reason)
     # 4. context lines repeated around an insertion

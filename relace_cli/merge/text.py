@@ -109,7 +109,7 @@ def is_closer(key: str) -> bool:
     return word in _CLOSER_WORDS
 
 
-_COMMENT_START = ("//", "#", "/*", "*", "--", "<!--", ";;", "%")
+_COMMENT_START = ("//", "#", "/*", "*", "--", "<!--", ";;", "%", "{/*")
 
 
 def is_comment(key: str, lang: str) -> bool:
@@ -120,6 +120,8 @@ def is_comment(key: str, lang: str) -> bool:
         return key.startswith("<!--")
     if key.startswith("#") and lang not in HASH_COMMENTS and lang != "":
         return False  # C preprocessor, CSS ids
+    if key.startswith("--") and lang in STYLES:
+        return False  # a CSS custom property (`--accent: #f59e0b;`)
     return key.startswith(_COMMENT_START) or key.startswith('"""') or key.startswith("'''")
 
 
