@@ -361,6 +361,8 @@ class Aligner(Chain, AnchorRules):
                 self.add_match(s, o)
             elif (self._similar(s, o) or edited(skeys[s], okeys[o])
                   or self._header_edit(s, o)) and self.add_cut(s, o):
+                # `payload = build(x)` for `payload = {` / ... / `}`: the whole statement
+                o = self._statement_end(s, o, o1)
                 self.add_cut(s + 1, o + 1)
             else:
                 break

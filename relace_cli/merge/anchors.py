@@ -35,6 +35,8 @@ _MAX_STACK = 12
 DATA = frozenset("yaml yml toml".split())
 # key = value files: a name set again in another section is another setting
 _SETTINGS = DATA | frozenset("ini cfg conf properties env json".split())
+_DANGLING = frozenset("{[(,.+-*/&|=?:\\")  # a line ending so goes on below
+_CONTINUES = frozenset(".?:&|+")  # a line starting so continues the one above
 
 
 class AnchorRules(CopyRules, CloserRules):
@@ -91,6 +93,27 @@ class AnchorRules(CopyRules, CloserRules):
             if keys[j] and not is_decorator(keys[j], lang):
                 return keys[j] not in self.pos
         return False
+
+    def _statement_end(self, s: int, o: int, o1: int) -> int:
+        """Snippet line *s*, complete in itself (brackets balanced, no dangling operator),
+        edits original line *o*: the last line of the statement *o* starts (its brackets'
+        end, then continuation lines such as `.orElseThrow()` or `? a : b`), within o1."""
+        key = self.s.keys[s]
+        if key[-1:] in _DANGLING or (self.sb._info[s] or self.sb.info(s))[0] != 0:
+            return o
+        okeys, olines, ob = self.o.keys, self.o.lines, self.ob
+        end = o
+        if (ob._info[o] or ob.info(o))[0] > 0 or okeys[o][-1:] in "{[(":
+            got = ob.end(o)
+            if got is None or not got[1] or got[0] >= o1:
+                return o
+            end = got[0]
+        ind = indent_of(olines[o])
+        j = end + 1
+        while j < o1 and okeys[j][:1] in _CONTINUES and indent_of(olines[j]) > ind:
+            end = j
+            j += 1
+        return end
 
     def _same_above(self, s: int, o: int) -> bool:
         """Do the lines above snippet line *s* and original line *o* agree, through the

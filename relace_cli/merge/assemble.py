@@ -26,6 +26,7 @@ from relace_cli.merge.indent import uses_tabs
 from relace_cli.merge.text import (
     CODE,
     HARD,
+    INDENT,
     MARKDOWN,
     PYTHONIC,
     SOFT,
@@ -155,6 +156,29 @@ class Assembler:
             resolved.append((cur, tabs))
         self.chunk_of = chunks
         self.chunk_delta = resolved
+        self.flat = self._flat_chunks(chunks)
+
+    def _flat_chunks(self, chunks: list[int]) -> set[int]:
+        """Chunks written without any indentation (every line at column 0, three or more
+        lines) where some matched line is indented in the original: their columns say
+        nothing. Matched lines keep the original's; new lines take the line above them.
+        Where indentation is syntax (Python, YAML, Markdown lists) that is a guess: refused."""
+        skeys, slines, kinds, olines, match = (self.s.keys, self.s.lines, self.s.kinds,
+                                               self.o.lines, self.al.match)
+        seen: dict[int, list[int]] = {}
+        for i, k in enumerate(skeys):
+            if k and kinds[i] == CODE:
+                seen.setdefault(chunks[i], []).append(i)
+        flat = set()
+        for c, idx in seen.items():
+            if len(idx) < 3 or any(slines[i][:1] in " \t" for i in idx):
+                continue
+            if any(i in match and olines[match[i]][:1] in " \t" for i in idx):
+                flat.add(c)
+        if flat and (self.lang in INDENT or self.lang in MARKDOWN):
+            raise Refuse("the snippet is written without indentation where the original "
+                         "indents; in this language that decides nesting, so it is not guessed")
+        return flat
 
     def _file_tabs(self) -> bool | None:
         """Does the original indent with tabs? None when it has no indented line."""
@@ -165,6 +189,15 @@ class Assembler:
         line = self.s.lines[si]
         if not line.strip():
             return ""
+        if self.flat and self.chunk_of[si] in self.flat:  # (the line above's indentation,
+            above = next((x for x in reversed(self.out.lines) if x.strip()), "")  # one deeper
+            lead = above[:len(above) - len(above.lstrip())]  # after an opener, one less
+            key = line.strip()  # before a closer)
+            if above.rstrip()[-1:] in "{[(:" and not is_closer(key):
+                lead += self._unit()
+            elif is_closer(key) and not above.rstrip().endswith(("{", "[", "(")):
+                lead = lead[:-len(self._unit())] if lead.endswith(self._unit()) else lead
+            return lead + key
         lead = line[:1]
         if tabs is None:
             tabs = lead == "\t"
@@ -172,9 +205,19 @@ class Assembler:
             return line
         return reindent(line, delta, tabs)
 
+    def _unit(self) -> str:
+        """The original's indentation step: a tab, or its narrowest space indentation."""
+        widths = [len(x) - len(x.lstrip(" ")) for x in self.o.lines[:400]
+                  if x[:1] == " " and x.strip()]
+        if any(x[:1] == "\t" for x in self.o.lines[:400]) and not widths:
+            return "\t"
+        return " " * (min(widths) if widths else 4)
+
     def matched_line(self, si: int, oi: int) -> str:
         delta = self.chunk_delta[self.chunk_of[si]][0]
         oline, sline = self.o.lines[oi], self.s.lines[si]
+        if self.flat and self.chunk_of[si] in self.flat:
+            return oline
         if (delta == 0 and oline == sline) or indent_of(oline) == indent_of(sline) + delta:
             return oline
         return self.snippet_line(si)

@@ -34,6 +34,7 @@ from relace_cli.merge.text import (
     indent_of,
     is_closer,
     is_trivial,
+    reindent,
     split,
 )
 
@@ -118,6 +119,8 @@ def merge_text(original: str, snippet: str, language: str | None) -> tuple[str, 
             al = again  # (else a line left over is found elsewhere: the runs may be wrong)
     if not al.match and not al.def_anchors and mode == "markers":
         lines = append_at_end(snip, orig, lang)
+        if lines is not None and tabs:  # (a tab-indented file: a Makefile recipe needs tabs)
+            lines = [x if x[:1] != " " else reindent(x, 0, True) for x in lines]
         if lines is not None:
             return "\n".join(lines) + ("\n" if orig.final_newline else ""), "append"
     if not al.match and not al.def_anchors:
