@@ -18,17 +18,22 @@ import re
 from dataclasses import dataclass, field
 from itertools import accumulate
 
-from relace_cli.markers import comment_body
 from relace_cli.merge.align import Aligner
 from relace_cli.merge.attached import attached_end, check_continuation, is_decorator
-from relace_cli.merge.guards import facing_edit, import_like, slot_clash
+from relace_cli.merge.gapchecks import (  # noqa: F401 (Refuse: re-exported)
+    END_LANGS,
+    GapChecks,
+    Refuse,
+    _end_depth,
+    _short,
+)
+from relace_cli.merge.guards import facing_edit, slot_clash
 from relace_cli.merge.indent import uses_tabs
 from relace_cli.merge.text import (
     CODE,
     HARD,
     INDENT,
     MARKDOWN,
-    PYTHONIC,
     SOFT,
     Doc,
     indent_of,
@@ -39,51 +44,8 @@ from relace_cli.merge.text import (
 )
 from relace_cli.merge.wraps import find_wraps
 
-END_LANGS = frozenset("rb rake gemspec lua ex exs jl cr".split())
-_END_OPENER = re.compile(
-    r"^(?:(?:def|class|module|if|unless|while|until|case|begin|for|function|local\s+function|"
-    r"defmodule|defp?|quote|fn)\b(?!.*\bend$)|.*\b(?:do|then)(?:\s*\|[^|]*\|)?$)"
-)
-
-
-def end_net(keys: list[str]) -> int:
-    """Keyword blocks (`def`, `do`, `then`, ...) opened minus those closed by `end`."""
-    net = 0
-    for k in keys:
-        if not k:
-            continue
-        word = k.split(None, 1)[0]
-        if word in ("end", "end)", "end,"):
-            net -= 1
-        elif _END_OPENER.match(k) and not k.endswith(" end"):
-            net += 1
-    return net
-
-
-def _end_depth(keys: list[str]) -> int:
-    """Keyword blocks opened minus those closed by `end` across *keys*, never counting back
-    above zero: negative when some `end` closes a block opened outside them."""
-    depth = low = 0
-    for k in keys:
-        word = k.split(None, 1)[0] if k else ""
-        if word in ("end", "end)", "end,") or k == "end":
-            depth -= 1
-            low = min(low, depth)
-        elif _END_OPENER.match(k) and not k.endswith(" end"):
-            depth += 1
-    return low
-
-
 # a line that is a decorator and nothing more (not `@Input() title = "";`)
 _DECORATOR_ONLY = re.compile(r"^(?:@[\w.]+(?:\(.*\))?|#!?\[.*\]|\[.*\])$")
-_SUITE_WORDS = frozenset(
-    "if elif else for while with try except finally def class async match case".split())
-
-
-class Refuse(Exception):
-    """Raised inside the engine to abstain with a one-line reason."""
-
-
 @dataclass
 class Output:
     lines: list[str] = field(default_factory=list)
@@ -94,12 +56,7 @@ class Output:
     ends: list[tuple[int, int, int, int, int]] = field(default_factory=list)
 
 
-def _short(text: str, width: int = 60) -> str:
-    text = text.strip()
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
-class Assembler:
+class Assembler(GapChecks):
     def __init__(self, al: Aligner, lang: str, fragment: bool, tabs: bool | None = None) -> None:
         self.al = al
         self.s: Doc = al.s
@@ -356,134 +313,6 @@ class Assembler:
                     self.out.head_tail.append((o0, o1))
                 else:
                     self.out.ends.append((o0, o1, added, s0, s1))
-
-    # --- refusals -------------------------------------------------------------------------
-
-    def _check_stand_in(self, s0: int, s1: int, o0: int, o1: int) -> None:
-        """A new comment put where original lines go (`// other routes unchanged` between
-        two chunks): an elision in words the marker grammar does not know, or a note beside
-        a real deletion? Not merged when it replaces two lines or more."""
-        keys, okeys = self.s.keys, self.o.keys
-        notes = [keys[i] for i in range(s0, s1) if keys[i] and self.s.kinds[i] == CODE
-                 and is_comment(keys[i], self.lang) and comment_body(keys[i]) is not None
-                 and keys[i] not in self.al.pos]
-        if not notes:
-            return
-        lost = [k for k in okeys[o0:o1] if k and not is_trivial(k) and k not in self.al.counts]
-        if len(lost) >= 2:
-            raise Refuse(f"the comment `{_short(notes[0])}` would take the place of "
-                         f"{len(lost)} lines (`{_short(lost[0], 40)}`...): does it stand for "
-                         "them? Use a `... existing code ...` marker to keep them")
-
-    def _floating(self, between: list[int]) -> None:
-        keys = self.s.keys
-        for i in between:
-            k = keys[i]
-            where = self.al.pos.get(k, [])
-            if len(where) > 1 and len(k) > 2 and any(c.isalnum() for c in k):
-                raise Refuse(f"anchor `{_short(k)}` appears {len(where)} times in the original")
-        raise Refuse(
-            f"`{_short(keys[between[0]])}` sits between two markers with no anchor in the "
-            "original"
-        )
-
-    def _check_headers(self, idx: list[int]) -> None:
-        """An inserted header whose body matches existing lines: a rename or re-wrap."""
-        for i in idx:
-            if i in self.al.match or not self.s.keys[i] or i in self.wraps:
-                continue
-            got = self.al.sb.end(i)
-            if got is None:
-                if self.lang in PYTHONIC and self._bodiless(i):
-                    raise Refuse(f"new `{_short(self.s.keys[i])}` has no body in the snippet "
-                                 "(the lines below it not indented?)")
-                continue
-            end = got[0]
-            chunk = self.chunk_of[i]
-            body = [j for j in range(i + 1, end + 1) if j in self.al.match
-                    and self.chunk_of[j] == chunk
-                    and len(self.s.keys[j]) > 3 and any(c.isalnum() for c in self.s.keys[j])]
-            if body:
-                raise Refuse(
-                    f"`{_short(self.s.keys[i])}` is not in the original but its body is "
-                    "(renamed or re-wrapped?)"
-                )
-
-    def _bodiless(self, i: int) -> bool:
-        """A Python compound statement's header followed by code no deeper than itself."""
-        key = self.s.keys[i]
-        if key[-1] != ":" or key.split(None, 1)[0].rstrip(":") not in _SUITE_WORDS:
-            return False
-        keys, kinds, lines = self.s.keys, self.s.kinds, self.s.lines
-        for j in range(i + 1, len(keys)):
-            if kinds[j] != CODE:
-                return False  # (its body elided)
-            if keys[j]:
-                return indent_of(lines[j]) <= indent_of(lines[i])
-        return True
-
-    def _check_balance(self, idx: list[int]) -> None:
-        """Lines inserted next to elided code must not close (or open) what they do not show."""
-        if not idx or self.lang in MARKDOWN:
-            return
-        keys = self.s.keys
-        if self._wrapping:
-            idx = [i for i in idx if i not in self._wrapping]
-            if not idx:
-                return
-        code = [i for i in idx if keys[i]]
-        closes = only_closing = False  # some line closes a block; each closes or is trivial
-        for i in code:
-            if is_closer(keys[i]):
-                closes = only_closing = True
-            elif not is_trivial(keys[i]):
-                only_closing = False
-                break
-        if closes and only_closing:
-            raise Refuse(f"`{_short(keys[code[0]])}` next to elided code closes a block the "
-                         "snippet does not show")
-        depth = low = 0
-        sb = self.al.sb
-        infos, info = sb._info, sb.info
-        for i in idx:
-            net, dip, _ = infos[i] or info(i)
-            if depth + dip < low:
-                low = depth + dip
-            depth += net
-        if depth != 0 or low < 0:
-            raise Refuse(f"inserted lines from `{_short(keys[code[0]])}` do not balance their "
-                         "brackets next to elided code")
-        if self.lang in END_LANGS and _end_depth([keys[i] for i in code]) < 0:
-            raise Refuse(f"inserted lines from `{_short(keys[code[0]])}` close with `end` a "
-                         "block the snippet does not show")
-
-    def _check_head_insert(self, b_idx: list[int], kept: list[str]) -> None:
-        if not any(line.strip() for line in kept):
-            return
-        keys = self.s.keys
-        # a run of lines directly above the anchor (no blank, no marker between) is attached
-        k = len(b_idx)
-        nxt = b_idx[-1] + 1 if b_idx else 0
-        if b_idx and nxt < len(self.s.lines) and nxt in self.al.match and keys[nxt]:
-            while k > 0 and keys[b_idx[k - 1]] and (
-                k == len(b_idx) or b_idx[k] == b_idx[k - 1] + 1
-            ):
-                k -= 1
-        loose = [keys[i] for i in b_idx[:k] if keys[i]]
-        if loose and any(import_like(x) for x in loose):
-            raise Refuse(
-                f"new code `{_short(loose[0])}` at the top of a fragment: unclear whether it "
-                "replaces or joins the existing header"
-            )
-        # an import written above the fragment's first anchor belongs to the file's header,
-        # not above that anchor deep in the file
-        attached = [keys[i] for i in b_idx[k:] if import_like(keys[i])]
-        if attached and any(
-                x.strip() and indent_of(x) == 0 and not import_like(x.strip())
-                and not is_comment(x.strip(), self.lang) and not is_closer(x.strip())
-                for x in kept):
-            raise Refuse(f"new import `{_short(attached[0])}` at the top of a fragment would "
-                         "land below existing code")
 
     def attached_comments(self, b_idx: list[int], o0: int, o1: int) -> int:
         """A doc comment in B directly above the anchor replaces the original's one: the end

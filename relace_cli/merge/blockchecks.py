@@ -8,9 +8,9 @@ import re
 from collections.abc import Iterator
 
 from relace_cli.merge.align import Aligner
-from relace_cli.merge.assemble import END_LANGS, Refuse, end_net
 from relace_cli.merge.blocks import Blocks, bracket_chars
 from relace_cli.merge.defs import OVERLOADING, definition
+from relace_cli.merge.gapchecks import END_LANGS, Refuse, end_net
 from relace_cli.merge.guards import slot_key
 from relace_cli.merge.text import CODE, Doc, family, indent_of, is_closer, is_trivial
 
