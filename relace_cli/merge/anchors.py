@@ -37,6 +37,8 @@ DATA = frozenset("yaml yml toml".split())
 _SETTINGS = DATA | frozenset("ini cfg conf properties env json".split())
 _DANGLING = frozenset("{[(,.+-*/&|=?:\\")  # a line ending so goes on below
 _CONTINUES = frozenset(".?:&|+")  # a line starting so continues the one above
+# languages whose statements end with `;`: a line without one is no complete statement
+_SEMICOLON = frozenset("java c h cc cpp hpp cs js jsx mjs cjs ts tsx mts cts rs php scala".split())
 
 
 class AnchorRules(CopyRules, CloserRules):
@@ -99,8 +101,9 @@ class AnchorRules(CopyRules, CloserRules):
         edits original line *o*: the last line of the statement *o* starts (its brackets'
         end, then continuation lines such as `.orElseThrow()` or `? a : b`), within o1."""
         key = self.s.keys[s]
-        if key[-1:] in _DANGLING or (self.sb._info[s] or self.sb.info(s))[0] != 0:
-            return o
+        if key[-1:] in _DANGLING or (self.sb._info[s] or self.sb.info(s))[0] != 0 \
+                or (self.sb.lang in _SEMICOLON and key[-1:] not in ";}"):
+            return o  # (`const rows = await replica` in a file of `;` statements: cut short)
         okeys, olines, ob = self.o.keys, self.o.lines, self.ob
         end = o
         if (ob._info[o] or ob.info(o))[0] > 0 or okeys[o][-1:] in "{[(":
@@ -113,6 +116,9 @@ class AnchorRules(CopyRules, CloserRules):
         while j < o1 and okeys[j][:1] in _CONTINUES and indent_of(olines[j]) > ind:
             end = j
             j += 1
+        nxt = next((k for k in self.s.keys[s + 1:s + 4] if k), None)
+        if nxt is not None and nxt in okeys[o + 1:end + 1]:
+            return o  # (the snippet goes on with a line of the old statement: not replaced)
         return end
 
     def _same_above(self, s: int, o: int) -> bool:

@@ -147,12 +147,20 @@ class Assembler(GapChecks):
         if not line.strip():
             return ""
         if self.flat and self.chunk_of[si] in self.flat:  # (the line above's indentation,
-            above = next((x for x in reversed(self.out.lines) if x.strip()), "")  # one deeper
-            lead = above[:len(above) - len(above.lstrip())]  # after an opener, one less
-            key = line.strip()  # before a closer)
-            if above.rstrip()[-1:] in "{[(:" and not is_closer(key):
+            # skipping continuation lines; one deeper after an opener, one less on a closer)
+            last = next((x.strip() for x in reversed(self.out.lines) if x.strip()), "")
+            key = line.strip()
+            if key[:1] in "?:.&|+" or last[:1] in "?:.&|+" or last[-1:] in ",&|+\\":
+                raise Refuse(f"`{_short(key)}` is written without indentation next to a "
+                             "statement spread over lines; unclear how deep it goes")
+            above = next((x for x in reversed(self.out.lines) if x.strip()), "")
+            lead = above[:len(above) - len(above.lstrip())]
+            prev = above.strip()
+            opens = prev[-1:] in "{[(:" or (prev[:1] == "<" and prev[1:2] not in "/!"
+                                            and not prev.endswith("/>") and "</" not in prev)
+            if opens and not is_closer(key):
                 lead += self._unit()
-            elif is_closer(key) and not above.rstrip().endswith(("{", "[", "(")):
+            elif is_closer(key) and not opens:
                 lead = lead[:-len(self._unit())] if lead.endswith(self._unit()) else lead
             return lead + key
         lead = line[:1]
