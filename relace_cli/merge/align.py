@@ -390,7 +390,12 @@ class Aligner(Chain, AnchorRules):
                     and self.add_cut(s + 1, o + 1):
                 self.add_cut(s, o)
             else:
-                break
+                # `DEFAULTS = {"timeout": 60}` for `DEFAULTS = {` / ... / `}` above the anchor
+                st = self._statement_start(s, o, lo_o)
+                if st is None or not self.add_cut(s + 1, o + 1):
+                    break
+                self.add_cut(s, st)
+                o = st
             s -= 1
             o -= 1
         if lo_s <= s and lo_o <= o and skinds[s] == CODE:

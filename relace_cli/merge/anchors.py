@@ -121,6 +121,29 @@ class AnchorRules(CopyRules, CloserRules):
             return o  # (the snippet goes on with a line of the old statement: not replaced)
         return end
 
+    def _statement_start(self, s: int, o: int, lo: int) -> int | None:
+        """Original line *o* ends a statement spread over lines (a closer, or a continuation
+        line) whose first line, at or after *lo*, snippet line *s* edits, complete in itself:
+        that first line, else None."""
+        okeys, olines = self.o.keys, self.o.lines
+        key = self.s.keys[s]
+        if not key or not okeys[o] or (not is_closer(okeys[o]) and okeys[o][:1] not in _CONTINUES):
+            return None
+        st = o
+        while st > lo and okeys[st][:1] in _CONTINUES:
+            st -= 1
+        if is_closer(okeys[st]):
+            st = next((h for h in range(st - 1, max(lo - 1, st - 200), -1) if okeys[h]
+                       and indent_of(olines[h]) == indent_of(olines[st])), -1)
+            got = self.ob.end(st) if st >= lo else None
+            if got is None or got[0] != o and got[0] + 1 != o:
+                return None
+        if st < lo or st == o or self._statement_end(s, st, o + 1) != o:
+            return None
+        if not (self._similar(s, st) or edited(key, okeys[st])):
+            return None
+        return st
+
     def _same_above(self, s: int, o: int) -> bool:
         """Do the lines above snippet line *s* and original line *o* agree, through the
         decorators stacked there up to the first other line (blank lines aside)?"""
