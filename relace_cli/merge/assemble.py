@@ -120,17 +120,27 @@ class Assembler(GapChecks):
         lines) where some matched line is indented in the original: their columns say
         nothing. Matched lines keep the original's; new lines take the line above them.
         Where indentation is syntax (Python, YAML, Markdown lists) that is a guess: refused."""
-        skeys, slines, kinds, olines, match = (self.s.keys, self.s.lines, self.s.kinds,
-                                               self.o.lines, self.al.match)
-        seen: dict[int, list[int]] = {}
-        for i, k in enumerate(skeys):
-            if k and kinds[i] == CODE:
-                seen.setdefault(chunks[i], []).append(i)
-        flat = set()
-        for c, idx in seen.items():
-            if len(idx) < 3 or any(slines[i][:1] in " \t" for i in idx):
+        skeys, slines, olines, match = self.s.keys, self.s.lines, self.o.lines, self.al.match
+        if sum(1 for x in slines if x[:1] not in " \t" and x) < 3:
+            return set()  # (the common case: an indented snippet)
+        count: dict[int, int] = {}  # chunk -> its lines at column 0 (-1: it indents one)
+        kinds = self.s.kinds
+        for i, line in enumerate(slines):
+            if not skeys[i] or kinds[i] != CODE:
                 continue
-            if any(i in match and olines[match[i]][:1] in " \t" for i in idx):
+            c = chunks[i]
+            if line[:1] in " \t":
+                count[c] = -1
+            else:
+                n = count.get(c, 0)
+                if n >= 0:
+                    count[c] = n + 1
+        if not any(n >= 3 for n in count.values()):
+            return set()
+        flat = set()
+        for si, oi in match.items():
+            c = chunks[si]
+            if count.get(c, 0) >= 3 and skeys[si] and olines[oi][:1] in " \t":
                 flat.add(c)
         if flat and (self.lang in INDENT or self.lang in MARKDOWN):
             raise Refuse("the snippet is written without indentation where the original "

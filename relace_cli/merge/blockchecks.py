@@ -250,9 +250,9 @@ def redeclared(out, lang: str) -> str | None:  # noqa: ANN001
     pattern = _C_DECLARES if lang in _C_LIKE else _DECLARES
     lines, source = out.lines, out.source
     new: dict[str, str] = {}
-    for i, src in enumerate(source):
+    for i in [i for i, src in enumerate(source) if src < 0]:
         line = lines[i]
-        if src < 0 and line[:1] not in " \t" and line.strip():
+        if line[:1] not in " \t" and line.strip():
             m = pattern.match(line)
             if m:
                 new[m.group(1)] = line.strip()

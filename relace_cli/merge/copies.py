@@ -25,6 +25,7 @@ class CopyRules:
     counts: dict[str, int]
     _new_owner: list[bool] | None
     copied: list[tuple[int, int]]
+    _above: dict[int, str | None]
 
     def inside_new_block(self, s: int) -> bool:
         """Is snippet line *s* nested (by indentation) under a header the original does not
@@ -66,6 +67,8 @@ class CopyRules:
         rename keeps most of the old body; a new block that repeats less than half of the
         block its line comes from copies, it is no rewrite (unless the snippet shows that
         block too: then the line may have moved, as when a helper is extracted)."""
+        if not cands:
+            return cands
         owner = self._new_headers()
         if not owner:
             return cands
@@ -85,8 +88,9 @@ class CopyRules:
         keys, kinds, lines, pos = self.s.keys, self.s.kinds, self.s.lines, self.pos
         owner: dict[int, int] = {}
         n = len(keys)
-        for h, k in enumerate(keys):
-            if not k or k in pos or kinds[h] != CODE or not (
+        for h in [h for h, k in enumerate(keys) if k and k not in pos]:
+            k = keys[h]
+            if kinds[h] != CODE or not (
                     k[-1] in ":{([>" or k[0] == "<" or k.endswith((" do", "then", "->", "=>"))
                     or k.split(None, 1)[0].rstrip(":(").lower() in HEADER_WORDS):
                 continue  # (no header: see Blocks.end)
@@ -105,7 +109,9 @@ class CopyRules:
                 if kinds[j] != CODE:
                     break
                 if keys[j]:
-                    if indent_of(lines[j]) <= base:
+                    line = lines[j]
+                    if (indent_of(line) if "\t" in line else len(line) - len(line.lstrip(" "))) \
+                            <= base:
                         break
                     owner[j] = h  # (an inner new header, later, takes its own lines)
         return owner
@@ -158,6 +164,13 @@ class CopyRules:
 
     def _shown_above(self, h: int) -> str | None:
         """The snippet's nearest shallower line above *h*, across markers."""
+        cache = self._above
+        if h in cache:
+            return cache[h]
+        cache[h] = got = self._find_above(h)
+        return got
+
+    def _find_above(self, h: int) -> str | None:
         keys, kinds, lines = self.s.keys, self.s.kinds, self.s.lines
         at = indent_of(lines[h])
         for j in range(h - 1, max(-1, h - 400), -1):

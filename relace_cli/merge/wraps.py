@@ -30,8 +30,9 @@ def find_wraps(al: Aligner) -> tuple[dict[int, int], set[int]]:
     keys, kinds, slines, olines = s.keys, s.kinds, s.lines, o.lines
     wraps: dict[int, int] = {}
     closers: set[int] = set()
-    for i, k in enumerate(keys):
-        if not k or k[-1] not in ":{(" or i in match or k in al.pos or kinds[i] != CODE:
+    for i in [i for i, k in enumerate(keys) if k and k[-1] in ":{(" and i not in match]:
+        k = keys[i]
+        if k in al.pos or kinds[i] != CODE:
             continue
         got = al.sb.end(i)
         if got is None or got[0] <= i:
