@@ -26,6 +26,7 @@ class CopyRules:
     _new_owner: list[bool] | None
     copied: list[tuple[int, int]]
     _above: dict[int, str | None]
+    _verdicts: dict[tuple[int, int], bool]
 
     def inside_new_block(self, s: int) -> bool:
         """Is snippet line *s* nested (by indentation) under a header the original does not
@@ -125,6 +126,14 @@ class CopyRules:
                    if okeys[j] and indent_of(olines[j]) <= at), None)
         if oh is None:
             return False
+        verdict = self._verdicts.get((h, oh))
+        if verdict is None:
+            verdict = self._verdicts[h, oh] = self._block_copies(h, oh, where)
+        return verdict
+
+    def _block_copies(self, h: int, oh: int, where: dict[int, int]) -> bool:
+        """Does the new block at snippet line *h* copy lines of the original block *oh*?"""
+        okeys = self.o.keys
         got, mine = self.ob.end(oh), self.sb.end(h)
         if got is None or mine is None:
             return False
