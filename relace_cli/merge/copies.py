@@ -70,52 +70,44 @@ class CopyRules:
         block too: then the line may have moved, as when a helper is extracted)."""
         if not cands:
             return cands
-        owner = self._new_headers()
-        if not owner:
-            return cands
         out = []
         where = dict(cands)
         for s, o in cands:
-            h = owner.get(s)
+            h = self._new_header_around(s)
             if h is None or not self._copies(h, s, o, where):
                 out.append((s, o))
             else:
                 self.copied.append((s, o))
         return out
 
-    def _new_headers(self) -> dict[int, int]:
-        """{line: the innermost new line heading a block around it} for the lines inside (no
-        marker between) a header the original lacks."""
+    def _new_header_around(self, s: int) -> int | None:
+        """The innermost line the original lacks that heads a block around line *s* (lines
+        above it, each shallower than the last, up to a marker), or None."""
         keys, kinds, lines, pos = self.s.keys, self.s.kinds, self.s.lines, self.pos
-        owner: dict[int, int] = {}
-        n = len(keys)
-        for h in [h for h, k in enumerate(keys) if k and k not in pos]:
-            k = keys[h]
-            if kinds[h] != CODE or not (
+        at = indent_of(lines[s])
+        for j in range(s - 1, max(-1, s - 300), -1):
+            if kinds[j] != CODE:
+                return None
+            k = keys[j]
+            if not k:
+                continue
+            line = lines[j]
+            ind = indent_of(line) if "\t" in line else len(line) - len(line.lstrip(" "))
+            if ind >= at:
+                continue
+            at = ind
+            if k in pos or is_trivial(k) or is_closer(k) or not (
                     k[-1] in ":{([>" or k[0] == "<" or k.endswith((" do", "then", "->", "=>"))
                     or k.split(None, 1)[0].rstrip(":(").lower() in HEADER_WORDS):
-                continue  # (no header: see Blocks.end)
-            nxt = h + 1  # (a header has a deeper line right below it)
-            while nxt < n and not keys[nxt]:
-                nxt += 1
-            if nxt == n or kinds[nxt] != CODE \
-                    or indent_of(lines[nxt]) <= indent_of(lines[h]) \
-                    or is_trivial(k) or is_closer(k):
-                continue
-            got = self.sb.end(h)
-            if got is None or got[0] <= h:
-                continue
-            base = indent_of(lines[h])
-            for j in range(h + 1, got[0] + 1):
-                if kinds[j] != CODE:
-                    break
-                if keys[j]:
-                    line = lines[j]
-                    if (indent_of(line) if "\t" in line else len(line) - len(line.lstrip(" "))) \
-                            <= base:
-                        break
-                    owner[j] = h  # (an inner new header, later, takes its own lines)
-        return owner
+                if at == 0:
+                    return None
+                continue  # (an existing header, or no header: look further out)
+            got = self.sb.end(j)
+            if got is not None and got[0] >= s:
+                return j
+            if at == 0:
+                return None
+        return None
 
     def _copies(self, h: int, s: int, o: int, where: dict[int, int]) -> bool:
         okeys, olines = self.o.keys, self.o.lines

@@ -34,6 +34,11 @@ def find_wraps(al: Aligner) -> tuple[dict[int, int], set[int]]:
         k = keys[i]
         if k in al.pos or kinds[i] != CODE:
             continue
+        j = i + 1  # (cheap first: the line below must be the original's)
+        while j < len(keys) and not keys[j]:
+            j += 1
+        if j not in match:
+            continue
         got = al.sb.end(i)
         if got is None or got[0] <= i:
             continue
