@@ -84,6 +84,7 @@ class Aligner(Chain, AnchorRules):
         self.copied: list[tuple[int, int]] = []  # unique lines a new block copies
         self._above: dict[int, str | None] = {}  # see _shown_above
         self._verdicts: dict[tuple[int, int], bool] = {}  # see _copies
+        self._around: dict[int, int | None] = {}  # see _new_header_around
         self.unique: set[int] = set()  # snippet lines matched as globally unique anchors
         self.def_anchors: dict[int, int] = {}  # rewritten definition headers (see defs.py)
         # a complete new file: a line that moved into another block is dropped as an anchor

@@ -27,6 +27,7 @@ class CopyRules:
     copied: list[tuple[int, int]]
     _above: dict[int, str | None]
     _verdicts: dict[tuple[int, int], bool]
+    _around: dict[int, int | None]
 
     def inside_new_block(self, s: int) -> bool:
         """Is snippet line *s* nested (by indentation) under a header the original does not
@@ -85,6 +86,8 @@ class CopyRules:
         above it, each shallower than the last, up to a marker), or None."""
         keys, kinds, lines, pos = self.s.keys, self.s.kinds, self.s.lines, self.pos
         at = indent_of(lines[s])
+        if not at:
+            return None  # (nothing is shallower than column 0)
         for j in range(s - 1, max(-1, s - 300), -1):
             if kinds[j] != CODE:
                 return None
@@ -99,9 +102,11 @@ class CopyRules:
             if k in pos or is_trivial(k) or is_closer(k) or not (
                     k[-1] in ":{([>" or k[0] == "<" or k.endswith((" do", "then", "->", "=>"))
                     or k.split(None, 1)[0].rstrip(":(").lower() in HEADER_WORDS):
-                if at == 0:
-                    return None
-                continue  # (an existing header, or no header: look further out)
+                # an existing header, or no header: what heads it heads line s too
+                cache = self._around
+                if j not in cache:
+                    cache[j] = self._new_header_around(j) if at else None
+                return cache[j]
             got = self.sb.end(j)
             if got is not None and got[0] >= s:
                 return j
