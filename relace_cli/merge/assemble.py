@@ -121,10 +121,11 @@ class Assembler(GapChecks):
         nothing. Matched lines keep the original's; new lines take the line above them.
         Where indentation is syntax (Python, YAML, Markdown lists) that is a guess: refused."""
         skeys, slines, olines, match = self.s.keys, self.s.lines, self.o.lines, self.al.match
-        if sum(1 for x in slines if x[:1] not in " \t" and x) < 3:
+        kinds = self.s.kinds
+        if sum(1 for x, kind in zip(slines, kinds, strict=True)
+               if kind == CODE and x and x[0] not in " \t") < 3:
             return set()  # (the common case: an indented snippet)
         count: dict[int, int] = {}  # chunk -> its lines at column 0 (-1: it indents one)
-        kinds = self.s.kinds
         for i, line in enumerate(slines):
             if not skeys[i] or kinds[i] != CODE:
                 continue
