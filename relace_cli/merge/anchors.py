@@ -37,6 +37,7 @@ DATA = frozenset("yaml yml toml".split())
 _SETTINGS = DATA | frozenset("ini cfg conf properties env json".split())
 _DANGLING = frozenset("{[(,.+-*/&|=?:\\")  # a line ending so goes on below
 _CONTINUES = frozenset(".?:&|+")  # a line starting so continues the one above
+_MAKE = frozenset(("makefile", "mk", "make", "mak"))
 # languages whose statements end with `;`: a line without one is no complete statement
 _SEMICOLON = frozenset("java c h cc cpp hpp cs js jsx mjs cjs ts tsx mts cts rs php scala".split())
 
@@ -315,8 +316,8 @@ class AnchorRules(CopyRules, CloserRules):
             ka, kb = slot_key(keys[a]), slot_key(okeys[b])
             return ka is not None and kb is not None and ka[:4] == kb[:4] == "set:" \
                 and ka != kb and not self._similar(a, b)
-        if self.sb.lang not in PYTHONIC:
-            return False
+        if self.sb.lang not in PYTHONIC and self.sb.lang not in _MAKE:
+            return False  # (Python bodies and Makefile recipes end by indentation alone)
         first = next((j for j in range(s + 1, s_end + 1) if keys[j]), None)
         ofirst = next((j for j in range(o + 1, o_end + 1) if okeys[j]), None)
         if first is None or ofirst is None:
