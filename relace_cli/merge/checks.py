@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from relace_cli.markers import in_strings
+from relace_cli.markers import comment_body, in_strings
 from relace_cli.merge.align import Aligner
 from relace_cli.merge.assemble import Refuse
 from relace_cli.merge.attached import is_decorator, is_generic_decorator
@@ -105,6 +105,24 @@ def check_skipped_units(al: Aligner) -> None:
             # (between two definitions it shows: not an import header above one definition)
             raise Refuse(f"the snippet starts like the whole file but leaves out "
                          f"`{okeys[head][:50]}`: deleted, or elided? Not merged")
+
+
+_ELISION_WORDS = re.compile(r"\b(?:unchanged|omitted|for brevity|as before|same as before|"
+                            r"snip(?:ped)?|elided|rest of)\b", re.I)
+
+
+def _elision_in_words(new_lines: list[str], orig_keys: set[str]) -> str | None:
+    """A new comment that says code is left out in words the marker grammar does not take
+    (`// helpers unchanged`, `# other fields unchanged`): written into the file, it would
+    stand for code that is not there."""
+    for line in new_lines:
+        k = line.strip()
+        if k and k[0] in "/#-<{;%(" and k not in orig_keys:
+            body = comment_body(k)
+            if body is not None and len(body.split()) <= 8 and _ELISION_WORDS.search(body):
+                return (f"the comment `{k[:50]}` reads like an elision the snippet means; "
+                        "use a `... existing code ...` marker")
+    return None
 
 
 def _defines(keys: list[str], lang: str) -> bool:
@@ -239,7 +257,7 @@ def check_result(out, snip: Doc, orig: Doc, mode: str, ob: Blocks, al: Aligner,
         inside = in_strings([x.strip() for x in out.lines])  # (text in a string is no marker)
         new_lines = [line for line, src, s in zip(out.lines, out.source, inside, strict=True)
                      if src < 0 and not s]
-    reason = leftover_marker(new_lines, orig_keys)
+    reason = leftover_marker(new_lines, orig_keys) or _elision_in_words(new_lines, orig_keys)
     if reason:
         raise Refuse(reason)
     if ob.lang in ("yaml", "yml"):
