@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from relace_cli.markers import comment_body
 from relace_cli.merge.guards import import_like
+from relace_cli.merge.pyshape import SUITE_WORDS
 from relace_cli.merge.text import (
     CODE,
     MARKDOWN,
@@ -58,10 +59,6 @@ def _end_depth(keys: list[str]) -> int:
         elif _END_OPENER.match(k) and not k.endswith(" end"):
             depth += 1
     return low
-
-
-_SUITE_WORDS = frozenset(
-    "if elif else for while with try except finally def class async match case".split())
 
 
 class Refuse(Exception):
@@ -136,7 +133,7 @@ class GapChecks:
     def _bodiless(self, i: int) -> bool:
         """A Python compound statement's header followed by code no deeper than itself."""
         key = self.s.keys[i]
-        if key[-1] != ":" or key.split(None, 1)[0].rstrip(":") not in _SUITE_WORDS:
+        if key[-1] != ":" or key.split(None, 1)[0].rstrip(":") not in SUITE_WORDS:
             return False
         keys, kinds, lines = self.s.keys, self.s.kinds, self.s.lines
         for j in range(i + 1, len(keys)):

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 from collections import Counter
 
-_SUITE = frozenset(
+from relace_cli.markers import in_strings
+
+SUITE_WORDS = frozenset(  # Python compound statements: a header that needs a body
     "if elif else for while with try except finally def class async match case".split())
 _CLAUSE_AFTER = {  # a clause: the headers it may follow at its own depth
     "except": ("try", "except"),
@@ -30,22 +32,11 @@ def _word(key: str) -> str:
 
 def _lines(lines: list[str]) -> list[tuple[int, str]]:
     """(indentation, stripped text) of the lines that carry statements."""
-    out = []
-    quote = ""
-    for line in lines:
-        key = line.strip()
-        if quote:
-            if key.count(quote) % 2:
-                quote = ""
-            continue
-        if not key or key[0] == "#":
-            continue
-        out.append((len(line) - len(line.lstrip()), key))
-        for q in ('"""', "'''"):
-            if key.count(q) % 2:
-                quote = q
-                break
-    return out
+    keys = [line.strip() for line in lines]
+    inside = in_strings(keys)
+    return [(len(line) - len(line.lstrip()), key)
+            for line, key, text in zip(lines, keys, inside, strict=True)
+            if key and key[0] != "#" and not text]
 
 
 def problems(lines: list[str]) -> Counter[str]:
@@ -55,7 +46,7 @@ def problems(lines: list[str]) -> Counter[str]:
     n = len(st)
     for i, (ind, key) in enumerate(st):
         word = _word(key)
-        if key[-1] == ":" and word in _SUITE:
+        if key[-1] == ":" and word in SUITE_WORDS:
             if i + 1 == n or st[i + 1][0] <= ind:
                 got[f"`{key[:50]}` would have no body"] += 1
                 continue
