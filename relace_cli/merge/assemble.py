@@ -57,8 +57,10 @@ class Output:
 
 
 class Assembler(GapChecks):
-    def __init__(self, al: Aligner, lang: str, fragment: bool, tabs: bool | None = None) -> None:
+    def __init__(self, al: Aligner, lang: str, fragment: bool, tabs: bool | None = None,
+                 keep_head: bool = False) -> None:
         self.al = al
+        self.keep_head = keep_head  # a marker is implied above the snippet's first line
         self.s: Doc = al.s
         self.o: Doc = al.o
         self.lang = lang
@@ -238,6 +240,11 @@ class Assembler(GapChecks):
         chunk_of, chunk_delta = self.chunk_of, self.chunk_delta
         pts = al.points()
         a, b = 0, 0
+        if self.keep_head:  # the lines above the first one shown stay, as if under a marker
+            a = next(i for i, k in enumerate(self.s.keys) if k)
+            b = match[a]
+            self._emit_join(olines[:b], range(b))
+            pts = [p for p in pts if p >= (a, b)]
         for c, d in [*pts, (len(self.s.lines), len(self.o.lines))]:
             if c == a and d == b:
                 continue
@@ -294,6 +301,8 @@ class Assembler(GapChecks):
         clash = clash or facing_edit(b_lines, kept, at_start=False)
         if clash:
             raise Refuse(clash)
+        if hard and b_idx and s1 == len(self.s.lines) and o1 == len(self.o.lines):
+            self._check_tail_scope(last, b_idx, o1)
         if not hard and self.fragment and s0 == 0 and o0 == 0:
             self._check_head_insert(b_idx, kept)
         if not hard and self.fragment and kept:

@@ -137,7 +137,8 @@ def merge_text(original: str, snippet: str, language: str | None) -> tuple[str, 
     if mode == "fragment":
         check_open_ends(al)
         check_skipped_units(al)
-    out = Assembler(al, lang, fragment=mode == "fragment", tabs=tabs).run()
+    keep_head = mode == "markers" and _implied_head(al, ob)
+    out = Assembler(al, lang, fragment=mode == "fragment", tabs=tabs, keep_head=keep_head).run()
     if removals:
         out = removals.apply(out, olines)
     check_result(out, snip, orig, mode, ob, al, orig_keys)
@@ -148,6 +149,23 @@ def merge_text(original: str, snippet: str, language: str | None) -> tuple[str, 
     if lines and (orig.final_newline or not original):
         text += "\n"
     return text, mode
+
+
+def _implied_head(al: Aligner, ob: Blocks) -> bool:
+    """A snippet with markers whose first line is found inside a block, or opens one
+    (`class Cache:` / `# ...`), shows where its edit goes: the lines above it are elided as if
+    a marker came first, not deleted. Not so for a flat top-level first line (`import os` may
+    follow a deleted `import sys`), nor when the snippet shows lines from above elsewhere."""
+    snip, orig = al.s, al.o
+    first = next(i for i, k in enumerate(snip.keys) if k)
+    o = al.match.get(first)
+    key = snip.keys[first]
+    if not o or snip.kinds[first] != CODE or is_trivial(key) or len(al.pos[key]) != 1:
+        return False  # (the first line must be found once: `}` or a repeated line is no anchor)
+    if not indent_of(orig.lines[o]) and ob.end(o) is None:
+        return False
+    shown = al.counts
+    return not any(k in shown for k in orig.keys[:o] if k and not is_trivial(k))
 
 
 def _classify(snip: Doc, orig_keys: set[str], lang: str,

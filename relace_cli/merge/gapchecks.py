@@ -96,6 +96,23 @@ class GapChecks:
                          f"{len(lost)} lines (`{_short(lost[0], 40)}`...): does it stand for "
                          "them? Use a `... existing code ...` marker to keep them")
 
+    def _check_tail_scope(self, mark: int, b_idx: list[int], o1: int) -> None:
+        """`class Category:` / `# ...` / `    def save(...)` ending the snippet: the lines
+        after the marker belong inside the block the snippet opened. Kept to the end of the
+        file, they would land after that block when it ends before the file does."""
+        s, o = self.s, self.o
+        depth = min((indent_of(s.lines[i]) for i in b_idx if s.keys[i]), default=0)
+        for j in range(mark - 1, -1, -1):
+            if s.keys[j] and s.kinds[j] == CODE and indent_of(s.lines[j]) < depth:
+                h = self.al.match.get(j)
+                break
+        else:
+            return
+        got = self.al.ob.end(h) if h is not None else None
+        if got is not None and any(o.keys[got[0] + 1:o1]):
+            raise Refuse(f"the lines after the last marker belong inside `{_short(o.keys[h])}`, "
+                         "which ends before the file does; unclear where in it they go")
+
     def _floating(self, between: list[int]) -> None:
         keys = self.s.keys
         for i in between:
