@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from relace_cli.merge.align import Aligner
 from relace_cli.merge.blocks import Blocks
 from relace_cli.merge.indent import match_indent_style
-from relace_cli.merge.text import HARD, Doc, split
+from relace_cli.merge.text import HARD, Doc, guess_language, split
 
 
 def blocks(text: str, lang: str) -> Blocks:
@@ -125,3 +125,13 @@ def test_irregular_or_mixed_indentation_is_left_alone() -> None:
     two = ["a:", "  b: 1", "  c:", "    d: 2"]
     mixed = ["\t  c:", "\t    d: 3"]  # tabs then spaces: columns kept
     assert match_indent_style(mixed, two, "yaml", False) == mixed
+
+
+COMPOSE = "services:\n  web:\n    image: app\n    environment:\n      - DEBUG=1\n"
+MAKEFILE = ".PHONY: build\nbuild:\n\tgo build ./...\ntest:\n\tgo test ./...\n"
+
+
+def test_a_file_of_keys_without_code_is_guessed_as_yaml() -> None:
+    assert guess_language(None, COMPOSE, "# ... existing code ...\n") == "yaml"
+    assert guess_language(None, MAKEFILE, "") != "yaml"  # (tab-indented recipes)
+    assert guess_language(None, "def f():\n    x = {}\n    return x\n", "") == "py"

@@ -152,6 +152,10 @@ def guess_language(language: str | None, original: str, snippet: str) -> str:
         or (re.search(r"^# \S", text, re.M) and re.search(r"^[-*] \S", text, re.M))
     ):
         return "md"
+    if not codeish and "{" not in text and "\n\t" not in text \
+            and re.search(r"^[\w.-]+:[ \t]*$", text, re.M) \
+            and len(re.findall(r"^[ \t]*(?:- )?[\w.\"'-]+:(?:[ \t]|$)", text, re.M)) >= 3:
+        return "yaml"  # (`services:` / `  web:` / `    ports:`: keys, no code, no braces)
     if sample.count("{") >= 1:
         return "js"
     return ""
