@@ -134,4 +134,4 @@ MAKEFILE = ".PHONY: build\nbuild:\n\tgo build ./...\ntest:\n\tgo test ./...\n"
 def test_a_file_of_keys_without_code_is_guessed_as_yaml() -> None:
     assert guess_language(None, COMPOSE, "# ... existing code ...\n") == "yaml"
     assert guess_language(None, MAKEFILE, "") != "yaml"  # (tab-indented recipes)
-    assert guess_language(None, "def f():\n    x = {}\n    return x\n", "") == "py"
+    assert guess_language(None, "def f():\n    x: int = 1\n    return x\n", "") == "py"
