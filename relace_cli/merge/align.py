@@ -39,7 +39,6 @@ from relace_cli.merge.text import (
     PYTHONIC,
     Doc,
     family,
-    indent_of,
     is_closer,
     is_trivial,
 )
@@ -183,15 +182,14 @@ class Aligner(Chain, AnchorRules):
                     and not self._own_closer(self.s, s, s_end) and self._marker_follows(s_end):
                 continue  # `for ...; do` / body / `# ...`: its `done` elided, not dropped
             if s_explicit and self.sb.brackets and s_end > s and is_closer(self.s.keys[s_end]) \
-                    and indent_of(self.s.lines[s_end]) < indent_of(self.s.lines[s]) \
+                    and self.s.indents()[s_end] < self.s.indents()[s] \
                     and HARD in self.s.kinds[s:s_end]:
                 raise Ambiguous(f"`{self.s.keys[s_end][:20]}` closes `{self.s.keys[s][:40]}` by "
                                 "its brackets but sits at an outer block's depth; unclear which "
                                 "block it ends")
             if s_explicit and self.sb.brackets and (
                     self.s.keys[s_end] != self.o.keys[o_end]
-                    or (self._generic and indent_of(self.s.lines[s_end])
-                        > indent_of(self.s.lines[s]))) \
+                    or (self._generic and self.s.indents()[s_end] > self.s.indents()[s])) \
                     and self._open_at(s, s_end):
                 # `});` closes a call inside the block, not the block; a deeper `}` closes a
                 # new inner block: the block's own end is elided
@@ -258,8 +256,7 @@ class Aligner(Chain, AnchorRules):
     def _own_closer(doc: Doc, h: int, end: int) -> bool:
         """Is line *end* a closing word (`done`, `fi`, `end`) at header *h*'s indentation?"""
         key = doc.keys[end]
-        return is_closer(key) and key[0].isalpha() \
-            and indent_of(doc.lines[end]) == indent_of(doc.lines[h])
+        return is_closer(key) and key[0].isalpha() and doc.indents()[end] == doc.indents()[h]
 
     def _open_at(self, h: int, end: int) -> bool:
         """Are brackets opened from line *h* to *end* of the snippet still open after it?"""
@@ -279,13 +276,13 @@ class Aligner(Chain, AnchorRules):
 
     def _innermost(self, h: int, end: int) -> bool:
         """True when the block's last line sits at the block's own body depth."""
-        lines = self.s.lines
+        inds = self.s.indents()
         body = None
         for j in range(h + 1, end + 1):
             if self.s.keys[j]:
-                body = indent_of(lines[j])
+                body = inds[j]
                 break
-        return body is not None and indent_of(lines[end]) <= body
+        return body is not None and inds[end] <= body
 
     def refine(self, s0: int, s1: int, o0: int, o1: int, depth: int = 0) -> None:
         if s0 >= s1 or o0 >= o1 or depth > 40:

@@ -191,12 +191,12 @@ class AnchorRules(CopyRules, CloserRules):
     def _elided_inside(self, s: int) -> bool:
         """Does a written marker elide part of the block opened on snippet line *s* (the lines
         below it that are deeper)? Then the snippet shows that block in part: the original's."""
-        keys, kinds, lines = self.s.keys, self.s.kinds, self.s.lines
-        ind = indent_of(lines[s])
+        keys, kinds, inds = self.s.keys, self.s.kinds, self.s.indents()
+        ind = inds[s]
         for j in range(s + 1, len(keys)):
             if kinds[j] == HARD:
-                return indent_of(lines[j]) > ind or keys[s] == "{"
-            if keys[j] and indent_of(lines[j]) <= ind:
+                return inds[j] > ind or keys[s] == "{"
+            if keys[j] and inds[j] <= ind:
                 return False
         return False
 
@@ -227,13 +227,13 @@ class AnchorRules(CopyRules, CloserRules):
         if slot is None or not slot.startswith("set:") or "=" not in b or self.sb.lang in _SETTINGS:
             return True
         # another assignment to the name in the same block: a sequence of steps
-        name, lines, keys = slot[4:], self.o.lines, self.o.keys
-        ind = indent_of(lines[o])
+        name, inds, keys = slot[4:], self.o.indents(), self.o.keys
+        ind = inds[o]
         for step in (-1, 1):
             j = o + step
             while 0 <= j < len(keys) and abs(j - o) <= 200:
                 if keys[j]:
-                    d = indent_of(lines[j])
+                    d = inds[j]
                     if d < ind:
                         break  # the block's header or end
                     if d == ind and name in keys[j] and slot_key(keys[j]) == slot:

@@ -84,26 +84,23 @@ class Assembler(GapChecks):
             del chunks[0]
         best: dict[int, tuple[int, int]] = {}
         tabs = self._file_tabs()
-        skeys, slines, olines = s.keys, s.lines, o.lines
+        skeys, sinds, oinds = s.keys, s.indents(), o.indents()
         match = self.al.match
         for si in sorted(match):
             key = skeys[si]
             if not key:
                 continue
             c = chunks[si]
-            line = slines[si]  # (indent_of, inlined)
-            ind = indent_of(line) if "\t" in line else len(line) - len(line.lstrip(" "))
+            ind = sinds[si]
             cur = best.get(c)
             if cur is not None and cur[0] <= ind:
                 continue  # its rank is at least ind: it cannot win
             rank = ind + (10_000 if is_trivial(key) else 0)  # `}` decides last
             if cur is None or rank < cur[0]:
-                line = olines[match[si]]
-                best[c] = (rank, (indent_of(line) if "\t" in line
-                                  else len(line) - len(line.lstrip(" "))) - ind)
+                best[c] = (rank, oinds[match[si]] - ind)
         for si, oi in [*self.al.def_anchors.items(), *self.wraps.items()]:
             # a rewritten definition, or a new block wrapping lines: its header decides
-            best[chunks[si]] = (-1, indent_of(olines[oi]) - indent_of(slines[si]))
+            best[chunks[si]] = (-1, oinds[oi] - sinds[si])
         # a chunk without a match takes the nearest decided chunk before it, else after it
         resolved: list[tuple[int, bool | None]] = []
         cur = best[min(best)][1] if best else 0

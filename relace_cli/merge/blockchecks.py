@@ -271,6 +271,8 @@ def redeclared(out, lang: str) -> str | None:  # noqa: ANN001
 def _class_field_twice(out, i: int, k: str, lang: str) -> bool:  # noqa: ANN001
     """Does new line *i* (`sku = models.CharField(...)`) set a name that a kept line sets at
     the same depth of the same class body?"""
+    if "=" not in k and ":" not in k:
+        return False  # (slot_key gives `set:` only for `x = ...`, `x := ...` or `key: ...`)
     slot = slot_key(k)
     if slot is None or not slot.startswith("set:"):
         return False
@@ -308,8 +310,10 @@ def duplicate_label(out) -> str | None:  # noqa: ANN001
     the snippet's copy was the original's label, shown with its body elided."""
     lines, source = out.lines, out.source
     for i in range(len(lines)):
+        if source[i] >= 0:
+            continue
         k = lines[i].strip()
-        if source[i] >= 0 or not k or _LABEL.match(k) is None:
+        if not k or _LABEL.match(k) is None:
             continue
         if k in _kept_siblings(out, i):
             return f"`{k[:50]}` would appear twice in one block (its body elided?)"

@@ -23,7 +23,6 @@ from relace_cli.merge.text import (
     PYTHONIC,
     Doc,
     family,
-    indent_of,
     is_closer,
 )
 
@@ -188,8 +187,8 @@ class Blocks:
 
     def _indent_end(self, h: int) -> tuple[int, bool] | None:
         doc = self.doc
-        lines, keys = doc.lines, doc.keys
-        base = indent_of(lines[h])
+        keys, inds = doc.keys, doc.indents()
+        base = inds[h]
         last = h
         n = len(keys)
         j = h + 1
@@ -198,8 +197,7 @@ class Blocks:
             if not key:
                 j += 1
                 continue
-            line = lines[j]  # (indent_of, inlined: without tabs, the count of spaces)
-            ind = indent_of(line) if "\t" in line else len(line) - len(line.lstrip(" "))
+            ind = inds[j]
             if ind > base:
                 last = j
                 j += 1

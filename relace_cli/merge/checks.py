@@ -184,9 +184,10 @@ def _edit_of(new: str, old: str) -> bool:
 def _owner(doc: Doc, o: int) -> int:
     """The header of the innermost block holding line *o* (the nearest shallower line above),
     or -1 at the top level."""
-    ind = indent_of(doc.lines[o])
+    inds = doc.indents()
+    ind = inds[o]
     for j in range(o - 1, -1, -1):
-        if doc.keys[j] and indent_of(doc.lines[j]) < ind:
+        if doc.keys[j] and inds[j] < ind:
             return j
     return -1
 

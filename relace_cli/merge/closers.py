@@ -103,16 +103,16 @@ class CloserRules:
         closes), scanning up to a marker: -1 when the opener is elided, None when brackets
         and indentation disagree (a snippet whose brackets do not add up)."""
         infos, info, kinds = self.sb._info, self.sb.info, self.s.kinds
-        keys, lines = self.s.keys, self.s.lines
+        keys, inds = self.s.keys, self.s.indents()
         net, dip, _ = infos[s] or info(s)
         depth = -dip if closed else 0
-        at = indent_of(lines[s])
+        at = inds[s]
         by_indent = -1
         for i in range(s - 1 if closed else s, -1, -1):
             if kinds[i] != CODE:
                 break
             k = keys[i]
-            if by_indent < 0 and k and i < s and indent_of(lines[i]) < at \
+            if by_indent < 0 and k and i < s and inds[i] < at \
                     and not is_closer(k):
                 by_indent = i
             net, dip, _ = infos[i] or info(i)

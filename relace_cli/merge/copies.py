@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from relace_cli.merge.blocks import HEADER_WORDS
-from relace_cli.merge.text import CODE, HARD, Doc, indent_of, is_closer, is_trivial
+from relace_cli.merge.text import CODE, HARD, Doc, is_closer, is_trivial
 
 if TYPE_CHECKING:
     from relace_cli.merge.blocks import Blocks
@@ -51,11 +51,11 @@ class CopyRules:
 
             owner = [False] * len(self.s.keys)
             stack: list[tuple[int, bool]] = []  # (indentation, the header is new)
-            keys, kinds, lines = self.s.keys, self.s.kinds, self.s.lines
+            keys, kinds, inds = self.s.keys, self.s.kinds, self.s.indents()
             for i, k in enumerate(keys):
                 if not k or kinds[i] != CODE:
                     continue
-                ind = indent_of(lines[i])
+                ind = inds[i]
                 while stack and stack[-1][0] >= ind:
                     stack.pop()
                 owner[i] = any(n for _, n in stack)
@@ -84,8 +84,8 @@ class CopyRules:
     def _new_header_around(self, s: int) -> int | None:
         """The innermost line the original lacks that heads a block around line *s* (lines
         above it, each shallower than the last, up to a marker), or None."""
-        keys, kinds, lines, pos = self.s.keys, self.s.kinds, self.s.lines, self.pos
-        at = indent_of(lines[s])
+        keys, kinds, inds, pos = self.s.keys, self.s.kinds, self.s.indents(), self.pos
+        at = inds[s]
         if not at:
             return None  # (nothing is shallower than column 0)
         for j in range(s - 1, max(-1, s - 300), -1):
@@ -94,8 +94,7 @@ class CopyRules:
             k = keys[j]
             if not k:
                 continue
-            line = lines[j]
-            ind = indent_of(line) if "\t" in line else len(line) - len(line.lstrip(" "))
+            ind = inds[j]
             if ind >= at:
                 continue
             at = ind
@@ -115,12 +114,12 @@ class CopyRules:
         return None
 
     def _copies(self, h: int, s: int, o: int, where: dict[int, int]) -> bool:
-        okeys, olines = self.o.keys, self.o.lines
+        okeys, oinds, sinds = self.o.keys, self.o.indents(), self.s.indents()
         # the original's block at the new header's level: as many columns up from line o as
         # header h sits above line s
-        at = indent_of(olines[o]) - (indent_of(self.s.lines[s]) - indent_of(self.s.lines[h]))
+        at = oinds[o] - (sinds[s] - sinds[h])
         oh = next((j for j in range(o - 1, max(-1, o - 400), -1)
-                   if okeys[j] and indent_of(olines[j]) <= at), None)
+                   if okeys[j] and oinds[j] <= at), None)
         if oh is None:
             return False
         verdict = self._verdicts.get((h, oh))
@@ -137,10 +136,11 @@ class CopyRules:
         theirs = {k for k in okeys[oh + 1:got[0] + 1] if k and not is_trivial(k)}
         if self._shown_above(h) == okeys[oh]:
             return False  # `def notify():` / ... / `if x:` over its lines: a wrap
-        at_h = indent_of(self.s.lines[h])
+        sinds = self.s.indents()
+        at_h = sinds[h]
         near = next((j for j in (*range(h - 1, max(-1, h - 40), -1),
                                  *range(mine[0] + 1, min(len(self.s.keys), mine[0] + 40)))
-                     if j in where and indent_of(self.s.lines[j]) <= at_h), None)
+                     if j in where and sinds[j] <= at_h), None)
         if near is not None and oh < where[near] <= got[0]:
             return False  # a line beside the new header is in that block too: a wrap
         if okeys[oh] in self.counts:
@@ -177,9 +177,9 @@ class CopyRules:
         return got
 
     def _find_above(self, h: int) -> str | None:
-        keys, kinds, lines = self.s.keys, self.s.kinds, self.s.lines
-        at = indent_of(lines[h])
+        keys, kinds, inds = self.s.keys, self.s.kinds, self.s.indents()
+        at = inds[h]
         for j in range(h - 1, max(-1, h - 400), -1):
-            if keys[j] and kinds[j] == CODE and indent_of(lines[j]) < at:
+            if keys[j] and kinds[j] == CODE and inds[j] < at:
                 return keys[j]
         return None

@@ -31,7 +31,6 @@ from relace_cli.merge.text import (
     STYLES,
     Doc,
     guess_language,
-    indent_of,
     is_closer,
     is_trivial,
     reindent,
@@ -162,7 +161,7 @@ def _implied_head(al: Aligner, ob: Blocks) -> bool:
     key = snip.keys[first]
     if not o or snip.kinds[first] != CODE or is_trivial(key) or len(al.pos[key]) != 1:
         return False  # (the first line must be found once: `}` or a repeated line is no anchor)
-    if not indent_of(orig.lines[o]) and ob.end(o) is None:
+    if not orig.indents()[o] and ob.end(o) is None:
         return False
     shown = al.counts
     return not any(k in shown for k in orig.keys[:o] if k and not is_trivial(k))
@@ -284,8 +283,9 @@ def _check_first_indent(snip: Doc, orig: Doc) -> None:
     original's: a copy slip that would shift every line by the first line's offset."""
     def excess(doc: Doc) -> int:
         code = [i for i, k in enumerate(doc.keys) if k]
-        rest = min((indent_of(doc.lines[i]) for i in code[1:]), default=0)
-        return indent_of(doc.lines[code[0]]) - rest
+        inds = doc.indents()
+        rest = min((inds[i] for i in code[1:]), default=0)
+        return inds[code[0]] - rest
 
     mine = excess(snip)
     if mine > 0 and mine != excess(orig):
@@ -307,14 +307,14 @@ def _ends(keys: list[str]) -> tuple[int | None, int | None]:
 def _tail_header(doc: Doc, last: int) -> int | None:
     """The line that opens the block the last line ends: the nearest line above it at its
     indentation (a closer) or shallower (an indented body's last line)."""
-    ind = indent_of(doc.lines[last])
+    inds = doc.indents()
+    ind = inds[last]
     closer = is_closer(doc.keys[last])
     for j in range(last - 1, max(-1, last - 5000), -1):
         k = doc.keys[j]
         if not k:
             continue
-        line = doc.lines[j]  # (indent_of, inlined)
-        d = indent_of(line) if "\t" in line else len(line) - len(line.lstrip(" "))
+        d = inds[j]
         if d < ind or (closer and d == ind and not is_closer(k)):
             return j
         if closer and d == ind:
@@ -326,7 +326,7 @@ def _markers_inside_only(snip: Doc, lang: str) -> bool:
     """The snippet starts and ends with code at its shallowest depth, and every marker of it
     is deeper: definitions with their bodies partly elided, and nothing said about the code
     around them - a fragment."""
-    keys, kinds, lines = snip.keys, snip.kinds, snip.lines
+    keys, kinds = snip.keys, snip.kinds
     if not keys or kinds[0] == HARD or kinds[-1] == HARD:
         return False  # (cheap exits first: a marker at either end)
     first, last = _ends([k if kinds[i] == CODE or not k else "" for i, k in enumerate(keys)])
@@ -338,21 +338,20 @@ def _markers_inside_only(snip: Doc, lang: str) -> bool:
     head = keys[h]
     if definition(head, lang) is None and not (head[-1] == "{" and lang in STYLES):
         return False  # a definition (or a CSS rule): not `{` of a JSON file, not `if ...`
-    base = indent_of(lines[first])
-    if indent_of(lines[last]) != base:
+    inds = snip.indents()
+    base = inds[first]
+    if inds[last] != base:
         return False  # (where a Python block shown so ends, the snippet does not say)
-    return all(indent_of(lines[i]) > base for i, kind in enumerate(kinds) if kind == HARD) and \
-        all(indent_of(lines[i]) >= base for i, k in enumerate(keys) if k and kinds[i] == CODE)
+    return all(inds[i] > base for i, kind in enumerate(kinds) if kind == HARD) and \
+        all(inds[i] >= base for i, k in enumerate(keys) if k and kinds[i] == CODE)
 
 
 def _with_soft_markers(snip: Doc, lang: str) -> tuple[Doc, Blocks]:
     """A bare fragment: imply markers before, between and after its top-level units."""
     keys = snip.keys
     code = [i for i, k in enumerate(keys) if k]
-    slines = snip.lines
-    inds = {i: indent_of(line) if "\t" in line else len(line) - len(line.lstrip(" "))
-            for i in code for line in (slines[i],)}  # (indent_of, inlined)
-    base = min(inds.values())
+    inds = snip.indents()
+    base = min(inds[i] for i in code)
     blocks = Blocks(snip, lang)
     cut_before: list[int] = []
     block_until = -1

@@ -362,9 +362,12 @@ def _near_repeat(run: list[str], lines: list[str], i: int, j: int,
     line apart from where the snippet found it (`Lock() / defer Unlock()` twice)."""
     if len(run) < 2:
         return None
-    above = [k for k in (x.strip() for x in lines[max(0, i - 15):i]) if k][-5:]
-    below = [k for k in (x.strip() for x in lines[j:j + 15]) if k][:5]
-    for seq, near, where in ((run[:2], above, "after"), (run[-2:], below, "before")):
+    for seq, span, where in ((run[:2], lines[max(0, i - 15):i], "after"),
+                             (run[-2:], lines[j:j + 15], "before")):
+        if seq[0] not in "\n".join(span):
+            continue  # (a cheap pre-test: no line there holds seq[0], so near cannot)
+        near = [k for k in (x.strip() for x in span) if k]
+        near = near[-5:] if where == "after" else near[:5]
         if not _shows(near, seq) or not all(distinctive(k) for k in seq) \
                 or _shows(snippet_keys, seq + seq):
             continue

@@ -32,6 +32,7 @@ _TRIM = ";:,{}() "
 _ALNUM_SEARCH = re.compile(r"[^\W_]").search  # a letter or digit, as str.isalnum
 _WS = (" ", "\t")
 _CLOSER_WORDS = frozenset("end fi done esac endif endfor endwhile endfunction next wend".split())
+_CLOSER_FIRST = frozenset("efdnwEFDNW")  # the first letters of _CLOSER_WORDS, either case
 
 
 @dataclass
@@ -42,10 +43,19 @@ class Doc:
     final_newline: bool
     keys: list[str] = field(init=False)
     kinds: list[int] = field(init=False)
+    _indents: list[int] | None = field(init=False, default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self.keys = [line.strip() for line in self.lines]
         self.kinds = [CODE] * len(self.lines)
+
+    def indents(self) -> list[int]:
+        """Every line's indent_of, computed once (the lines of a Doc never change)."""
+        got = self._indents
+        if got is None:  # (indent_of, inlined: without tabs, the count of spaces)
+            got = self._indents = [indent_of(x) if "\t" in x else len(x) - len(x.lstrip(" "))
+                                   for x in self.lines]
+        return got
 
     def __len__(self) -> int:
         return len(self.lines)
@@ -56,6 +66,7 @@ class Doc:
         """A Doc whose keys (each line stripped) and kinds are already known."""
         doc = cls.__new__(cls)
         doc.lines, doc.final_newline, doc.keys, doc.kinds = lines, final_newline, keys, kinds
+        doc._indents = None
         return doc
 
 
@@ -92,8 +103,8 @@ def reindent(line: str, delta: int, use_tabs: bool) -> str:
 
 def is_trivial(key: str) -> bool:
     """Keys too common to anchor on by themselves: `}`, `});`, `end`, blank, `else:`."""
-    if len(key) < 3 or _ALNUM_SEARCH(key) is None:
-        return True
+    if len(key) < 3 or (not key[0].isalnum() and _ALNUM_SEARCH(key) is None):
+        return True  # (str.isalnum on one character is the pattern's class exactly)
     if len(key) > 9 and key[0] not in _TRIM and key[-1] not in _TRIM:
         return False  # longer than any trivial word (lower() never shortens)
     return key.lower().strip(_TRIM) in _TRIVIAL_WORDS
@@ -105,7 +116,10 @@ def is_closer(key: str) -> bool:
         return False
     if key[0] in "}])" or key.startswith("</"):
         return True
-    word = key.split()[0].rstrip(";,)").lower() if key.split() else ""
+    if key[0] not in _CLOSER_FIRST:
+        return False  # (no other character lowercases to a closing word's first letter)
+    parts = key.split(None, 1)
+    word = parts[0].rstrip(";,)").lower() if parts else ""
     return word in _CLOSER_WORDS
 
 
