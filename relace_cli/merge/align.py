@@ -32,6 +32,7 @@ from relace_cli.merge.closers import TAG_ENDS
 from relace_cli.merge.guards import Ambiguous, edited
 from relace_cli.merge.lcs import heaviest, lis
 from relace_cli.merge.lcs import lcs as _lcs
+from relace_cli.merge.replace import replaces_at
 from relace_cli.merge.runs import run_anchors
 from relace_cli.merge.text import (
     CODE,
@@ -81,6 +82,7 @@ class Aligner(Chain, AnchorRules):
         self.pos = pos
         self.dropped: list[tuple[int, int]] = []  # unique anchors left out of order
         self.copied: list[tuple[int, int]] = []  # unique lines a new block copies
+        self.keep_copies = False  # (a last resort: read those copies as a wrap; see engine)
         self._above: dict[int, str | None] = {}  # see _shown_above
         self._verdicts: dict[tuple[int, int], bool] = {}  # see _copies
         self._around: dict[int, int | None] = {}  # see _new_header_around
@@ -359,8 +361,9 @@ class Aligner(Chain, AnchorRules):
                 if self._new_sibling(s, o, s1, o1):
                     break
                 self.add_match(s, o)
-            elif (self._similar(s, o) or edited(skeys[s], okeys[o])
-                  or self._header_edit(s, o)) and self.add_cut(s, o):
+            elif (self._similar(s, o) or self._replaces(s, o)
+                  or edited(skeys[s], okeys[o]) or self._header_edit(s, o)) \
+                    and self.add_cut(s, o):
                 # `payload = build(x)` for `payload = {` / ... / `}`: the whole statement
                 o = self._statement_end(s, o, o1)
                 self.add_cut(s + 1, o + 1)
@@ -385,7 +388,8 @@ class Aligner(Chain, AnchorRules):
                 if skeys[s][:1] in ATTACHED_FIRST and not self.decorates_alike(s, o):
                     break
                 self.add_match(s, o)
-            elif (self._similar(s, o) or edited(skeys[s], okeys[o])
+            elif (self._similar(s, o) or self._replaces(s, o)
+                  or edited(skeys[s], okeys[o])
                   or self._clause_edit(s, o) or self._header_edit(s, o)) \
                     and self.add_cut(s + 1, o + 1):
                 self.add_cut(s, o)
@@ -427,6 +431,9 @@ class Aligner(Chain, AnchorRules):
                 n = len(chunk)
                 self._context([(n - q, range(lo_o, lo_o + n - q)) for q in range(1, n)
                                if lo_o + n - q - 1 <= o], chunk, front=False)
+
+    def _replaces(self, s: int, o: int) -> bool:
+        return replaces_at(self.s, self.o, s, o, self.sb.lang in DATA)
 
     def run(self, runs: bool = False) -> None:
         """Align; *runs*: also anchor on runs of lines found once (see runs.py)."""

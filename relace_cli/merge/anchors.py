@@ -260,7 +260,25 @@ class AnchorRules(CopyRules, CloserRules):
             got = self.sb.end(h)
             if got is not None and self.add_match(h, g):
                 added = True
+        pos = self.pos
+        for h in [i for i, k in enumerate(keys) if k and k in pos and len(pos[k]) == 1
+                  and i not in match and k[0].isalpha() and kinds[i] == CODE
+                  and self.counts.get(k) == 1 and is_trivial(k) and not is_closer(k)]:
+            if self._label_owns_body(h, self.pos[keys[h]][0]):
+                added = self.add_match(h, self.pos[keys[h]][0]) or added
         return added
+
+    def _label_owns_body(self, h: int, g: int) -> bool:
+        """`default:` / new line / matched line: the one `default:` of the original, when the
+        snippet's lines under the label that are matched all lie in the body of the
+        original's label (then the label is the original's: a new label would not hold
+        existing lines; not a wrap either, the lines keep their block)."""
+        mine, theirs = self.sb.end(h), self.ob.end(g)
+        if mine is None or theirs is None:
+            return False
+        body = [self.match[j] for j in range(h + 1, mine[0] + 1) if j in self.match
+                and not is_trivial(self.s.keys[j])]
+        return bool(body) and all(g < o <= theirs[0] for o in body)
 
     def _item_opener(self, h: int) -> bool:
         """`{` alone opening an item of a list (after `[`, `},` or a marker), not a body."""

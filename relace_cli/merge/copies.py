@@ -28,6 +28,7 @@ class CopyRules:
     _above: dict[int, str | None]
     _verdicts: dict[tuple[int, int], bool]
     _around: dict[int, int | None]
+    keep_copies: bool
 
     def inside_new_block(self, s: int) -> bool:
         """Is snippet line *s* nested (by indentation) under a header the original does not
@@ -69,7 +70,7 @@ class CopyRules:
         rename keeps most of the old body; a new block that repeats less than half of the
         block its line comes from copies, it is no rewrite (unless the snippet shows that
         block too: then the line may have moved, as when a helper is extracted)."""
-        if not cands:
+        if not cands or self.keep_copies:
             return cands
         out = []
         where = dict(cands)

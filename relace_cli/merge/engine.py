@@ -22,6 +22,7 @@ from relace_cli.merge.guards import (
 from relace_cli.merge.imports import rewrite_header
 from relace_cli.merge.indent import match_indent_style, uses_tabs
 from relace_cli.merge.keyed import keyed_edit
+from relace_cli.merge.lastresort import label_anchor, wrap_anchor
 from relace_cli.merge.text import (
     CODE,
     HARD,
@@ -126,6 +127,10 @@ def merge_text(original: str, snippet: str, language: str | None) -> tuple[str, 
         lines = keyed_edit(snip, orig, lang)
         if lines is not None:
             return "\n".join(lines) + ("\n" if orig.final_newline else ""), "keyed"
+        last = wrap_anchor(al) or label_anchor(al)
+        if last is not None:
+            al = last
+    if not al.match and not al.def_anchors:
         repeated = [(k, len(al.pos[k])) for k in snip.keys
                     if k in al.pos and len(al.pos[k]) > 1 and distinctive(k)]
         if repeated:
