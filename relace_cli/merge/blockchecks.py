@@ -206,32 +206,34 @@ def end_balance(out, orig: Doc, lang: str) -> None:  # noqa: ANN001
                      "the snippet taken for new code, or one lost?)")
 
 
-def duplicate_definition(out, lang: str, orig_lines: list[str]) -> str | None:  # noqa: ANN001
+def duplicate_definition(out, lang: str, orig_lines: list[str],  # noqa: ANN001
+                         keys: list[str]) -> str | None:
     """A definition the merge adds beside the original's one of the same name in the same
     block (`def dump` twice in `class Json`): an edited copy, its old self kept by a marker.
-    Languages with overloading, and declarations ending in `;`, are left alone."""
+    Languages with overloading, and declarations ending in `;`, are left alone. *keys*: the
+    output's lines, stripped."""
     if lang in OVERLOADING:
         return None
-    lines, source = out.lines, out.source
+    source = out.source
     names = None  # the original's text, joined on first need
     for i in [i for i, src in enumerate(source) if src < 0]:
-        k = lines[i].strip()
+        k = keys[i]
         if not k or k[-1] == ";" or k[0] in "#/@*<" or k.startswith("impl"):
             continue  # (`impl Display for A` / `for B`: no name of its own)
         got = definition(k, lang)
         if got is None:
-            if _class_field_twice(out, i, k, lang):
+            if _class_field_twice(out, i, k, lang, keys):
                 return (f"`{k[:50]}` would set a field the class already sets (an edited "
                         "copy, with the old one kept?)")
             continue
-        if i and lines[i - 1].strip()[:1] == "@":
+        if i and keys[i - 1][:1] == "@":
             continue  # (`@x.setter`, `@overload`: a second definition by design)
         name = got[1].split(".")[-1]
         if names is None:
             names = "\n".join(orig_lines)
         if name not in names:
             continue  # a name the original never mentions
-        if any(name in x and definition(x, lang) == got for x in _kept_siblings(out, i)):
+        if any(name in x and definition(x, lang) == got for x in _kept_siblings(out, i, keys)):
             return (f"`{k[:50]}` would be defined twice in one block (an edited copy, with "
                     "the old one kept?)")
     return None
@@ -268,7 +270,8 @@ def redeclared(out, lang: str) -> str | None:  # noqa: ANN001
     return None
 
 
-def _class_field_twice(out, i: int, k: str, lang: str) -> bool:  # noqa: ANN001
+def _class_field_twice(out, i: int, k: str, lang: str,  # noqa: ANN001
+                       keys: list[str]) -> bool:
     """Does new line *i* (`sku = models.CharField(...)`) set a name that a kept line sets at
     the same depth of the same class body?"""
     if "=" not in k and ":" not in k:
@@ -276,45 +279,47 @@ def _class_field_twice(out, i: int, k: str, lang: str) -> bool:  # noqa: ANN001
     slot = slot_key(k)
     if slot is None or not slot.startswith("set:"):
         return False
-    ind = indent_of(out.lines[i])
-    head = next((x.strip() for x in reversed(out.lines[:i])
-                 if x.strip() and indent_of(x) < ind), "")
+    lines = out.lines
+    ind = indent_of(lines[i])
+    head = next((keys[j] for j in range(i - 1, -1, -1)
+                 if keys[j] and indent_of(lines[j]) < ind), "")
     got = definition(head, lang)
     if got is None or got[0] != "type":
         return False
     name = slot[4:]
-    return any(name in x and slot_key(x) == slot for x in _kept_siblings(out, i))
+    return any(name in x and slot_key(x) == slot for x in _kept_siblings(out, i, keys))
 
 
-def _kept_siblings(out, i: int) -> Iterator[str]:  # noqa: ANN001
+def _kept_siblings(out, i: int, keys: list[str]) -> Iterator[str]:  # noqa: ANN001
     """The original's lines kept at output line *i*'s depth in the block around it (stripped),
-    nearest first on each side."""
+    nearest first on each side. *keys*: the output's lines, stripped."""
     lines, source = out.lines, out.source
     n = len(lines)
     ind = indent_of(lines[i])
     for step in (-1, 1):
         j = i + step
         while 0 <= j < n:
-            line = lines[j]
-            if line.strip():
-                d = indent_of(line)
+            key = keys[j]
+            if key:
+                d = indent_of(lines[j])
                 if d < ind:
                     break  # left the block
                 if d == ind and source[j] >= 0:
-                    yield line.strip()
+                    yield key
             j += step
 
 
-def duplicate_label(out) -> str | None:  # noqa: ANN001
+def duplicate_label(out, keys: list[str]) -> str | None:  # noqa: ANN001
     """A branch label the merge adds (`default:`, `{:else}`) that the same block already has:
-    the snippet's copy was the original's label, shown with its body elided."""
-    lines, source = out.lines, out.source
-    for i in range(len(lines)):
+    the snippet's copy was the original's label, shown with its body elided. *keys*: the
+    output's lines, stripped."""
+    source = out.source
+    for i in range(len(keys)):
         if source[i] >= 0:
             continue
-        k = lines[i].strip()
+        k = keys[i]
         if not k or _LABEL.match(k) is None:
             continue
-        if k in _kept_siblings(out, i):
+        if k in _kept_siblings(out, i, keys):
             return f"`{k[:50]}` would appear twice in one block (its body elided?)"
     return None

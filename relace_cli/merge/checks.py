@@ -253,9 +253,10 @@ def check_result(out, snip: Doc, orig: Doc, mode: str, ob: Blocks, al: Aligner,
     end_balance(out, orig, ob.lang)
     moved_body(out, orig)
     # 3. markers left behind
+    out_keys = [x.strip() for x in out.lines]  # (once, for the checks below)
     new_lines = [line for line, src in zip(out.lines, out.source, strict=True) if src < 0]
     if ob.lang in PYTHONIC and any('"""' in x or "'''" in x for x in new_lines):
-        inside = in_strings([x.strip() for x in out.lines])  # (text in a string is no marker)
+        inside = in_strings(out_keys)  # (text in a string is no marker)
         new_lines = [line for line, src, s in zip(out.lines, out.source, inside, strict=True)
                      if src < 0 and not s]
     reason = leftover_marker(new_lines, orig_keys) or _elision_in_words(new_lines, orig_keys)
@@ -272,12 +273,13 @@ def check_result(out, snip: Doc, orig: Doc, mode: str, ob: Blocks, al: Aligner,
             raise Refuse(f"the merge would leave invalid Python: {reason}")
     if ob.lang in MARKDOWN and _fences(out.lines) % 2 and not _fences(orig.lines) % 2:
         raise Refuse("the merge would leave a Markdown code fence unclosed")
-    reason = duplicate_label(out) or duplicate_definition(out, ob.lang, orig.lines) \
+    reason = duplicate_label(out, out_keys) \
+        or duplicate_definition(out, ob.lang, orig.lines, out_keys) \
         or (redeclared(out, ob.lang) if ob.lang not in PYTHONIC else None)
     if reason:
         raise Refuse(reason)
     # 4. context lines repeated around an insertion
-    reason = repeated_context(out.lines, out.source, snip.keys)
+    reason = repeated_context(out.lines, out.source, snip.keys, out_keys)
     if reason:
         raise Refuse(reason)
     # 5. duplicated distinctive lines (an anchor out of order, an ambiguous insertion)
@@ -292,7 +294,6 @@ def check_result(out, snip: Doc, orig: Doc, mode: str, ob: Blocks, al: Aligner,
         for k in orig.keys:
             if k in inserted:
                 orig_count[k] = orig_count.get(k, 0) + 1
-        out_keys = [x.strip() for x in out.lines]
         allowed = dict(snip_keys)
         shown = set(al.match.values())
         for s, o in al.dropped:  # `self.total = 0` in a new method as in `__init__`: new code,

@@ -25,23 +25,26 @@ _NOT_NAMES = frozenset(
     "if for while switch catch function return with else elif do new await yield throw "
     "typeof delete sizeof until unless match loop foreach using lock".split()
 )
+# (kind, pattern, a text the line must hold to match it, or "")
 _PATTERNS = [
-    ("fn", re.compile(r"^(?:async\s+)?def\s+([A-Za-z_]\w*)\s*\(")),
-    ("type", re.compile(r"^class\s+([A-Za-z_]\w*)\b")),
-    ("fn", re.compile(rf"^{_MODS}function\*?\s+([A-Za-z_$][\w$.:]*)\s*[<(]")),  # (Lua `M:f(`)
-    ("fn", re.compile(r"^def\s+(?:self\.)?([A-Za-z_]\w*[?!]?)\s*(?:\(|$|do\b)")),  # Ruby, Elixir
+    ("fn", re.compile(r"^(?:async\s+)?def\s+([A-Za-z_]\w*)\s*\("), ""),
+    ("type", re.compile(r"^class\s+([A-Za-z_]\w*)\b"), ""),
+    ("fn", re.compile(rf"^{_MODS}function\*?\s+([A-Za-z_$][\w$.:]*)\s*[<(]"),  # (Lua `M:f(`)
+     "function"),
+    ("fn", re.compile(r"^def\s+(?:self\.)?([A-Za-z_]\w*[?!]?)\s*(?:\(|$|do\b)"),  # Ruby, Elixir
+     ""),
     ("fn", re.compile(r"^func\s+(?:\(\s*\w*\s*\*?\s*([\w.]+)(?:\[[^\]]*\])?\s*\)\s*)?"
-                      r"([A-Za-z_]\w*)\s*[\[(]")),
-    ("fn", re.compile(rf"^{_MODS}(?:fn|fun)\s+(?:<[^>]*>\s*)?([A-Za-z_]\w*)\s*[<(]")),
+                      r"([A-Za-z_]\w*)\s*[\[(]"), ""),
+    ("fn", re.compile(rf"^{_MODS}(?:fn|fun)\s+(?:<[^>]*>\s*)?([A-Za-z_]\w*)\s*[<(]"), ""),
     ("type", re.compile(rf"^{_MODS}(?:class|struct|enum|trait|interface|impl)\s+"
-                        r"(?:<[^>]*>\s*)?([A-Za-z_$][\w$]*)")),
-    ("type", re.compile(r"^type\s+([A-Za-z_]\w*)\s+(?:struct|interface)\b")),
+                        r"(?:<[^>]*>\s*)?([A-Za-z_$][\w$]*)"), ""),
+    ("type", re.compile(r"^type\s+([A-Za-z_]\w*)\s+(?:struct|interface)\b"), ""),
     ("fn", re.compile(rf"^{_MODS}(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*(?::[^=]+)?=\s*"
-                      r"(?:async\s+)?(?:function\b|\([^()]*\)\s*(?::[^=]+)?=>|[\w$]+\s*=>)")),
+                      r"(?:async\s+)?(?:function\b|\([^()]*\)\s*(?::[^=]+)?=>|[\w$]+\s*=>)"), "="),
     # a method: `name(...) {`, `Type name(...) {`, `public <T> List<T> name(...) throws X {`
     ("fn", re.compile(rf"^{_MODS}(?:<[^<>]*>\s+)?(?:[\w$.\[\]<>?,]+\s+)*?\*?"
                       r"([A-Za-z_$][\w$]*)\s*(?:<[^<>()]*>)?\s*\(.*\)\s*"
-                      r"(?::\s*[^{;=]+|throws\s+[\w., ]+)?\s*\{$")),
+                      r"(?::\s*[^{;=]+|throws\s+[\w., ]+)?\s*\{$"), "{"),
 ]
 _KEYWORD = re.compile(r"\b(?:class|struct|enum|trait|interface|impl|type|def)\b").search
 OVERLOADING = frozenset("java cs cpp cc cxx hpp hh hxx h kt kts scala swift dart groovy".split())
@@ -54,7 +57,9 @@ def definition(key: str, lang: str) -> tuple[str, str] | None:
         return None
     if "(" not in key and _KEYWORD(key) is None:
         return None  # (every pattern needs a parenthesis or one of these words)
-    for kind, pat in _PATTERNS:
+    for kind, pat, needs in _PATTERNS:
+        if needs and needs not in key:
+            continue  # (a cheap pre-test for the costlier patterns)
         m = pat.match(key)
         if m is None:
             continue

@@ -375,6 +375,7 @@ def _with_soft_markers(snip: Doc, lang: str) -> tuple[Doc, Blocks]:
     lines: list[str] = [""]
     new_keys: list[str] = [""]
     kinds: list[int] = [SOFT]
+    new_inds = [0]  # (a marker line is blank: column 0)
     info = blocks._info if blocks._filled else None  # the same per line: shared
     new_info = [FLAT]
     prev = 0
@@ -382,9 +383,11 @@ def _with_soft_markers(snip: Doc, lang: str) -> tuple[Doc, Blocks]:
         lines += snip.lines[prev:cut]
         new_keys += snip.keys[prev:cut]
         kinds += snip.kinds[prev:cut]
+        new_inds += inds[prev:cut]
         lines.append("")
         new_keys.append("")
         kinds.append(SOFT)
+        new_inds.append(0)
         if info is not None:
             new_info += info[prev:cut]
             new_info.append(FLAT)
@@ -392,10 +395,12 @@ def _with_soft_markers(snip: Doc, lang: str) -> tuple[Doc, Blocks]:
     lines += snip.lines[prev:]
     new_keys += snip.keys[prev:]
     kinds += snip.kinds[prev:]
+    new_inds += inds[prev:]
     lines.append("")
     new_keys.append("")
     kinds.append(SOFT)
-    doc = Doc.derived(lines, snip.final_newline, new_keys, kinds)
+    new_inds.append(0)
+    doc = Doc.derived(lines, snip.final_newline, new_keys, kinds, new_inds)
     new_blocks = Blocks(doc, lang)
     if info is not None:
         new_info += info[prev:]

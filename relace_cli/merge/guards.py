@@ -284,11 +284,12 @@ def duplicated(out_keys: list[str], inserted: set[str], orig_count: dict[str, in
     return None
 
 
-def repeated_context(lines: list[str], source: list[int], snippet_keys: list[str]) -> str | None:
+def repeated_context(lines: list[str], source: list[int], snippet_keys: list[str],
+                     keys: list[str]) -> str | None:
     """New lines that begin by repeating the lines just above them, or end by repeating the
     lines just below (`Lock() / Unlock()` twice in a row), where the snippet does not show them
     twice in a row: context the snippet showed around an insertion, matched nowhere because it
-    occurs more than once in the original."""
+    occurs more than once in the original. *keys*: *lines* stripped."""
     n = len(lines)
     i = 0
     while i < n:
@@ -298,21 +299,21 @@ def repeated_context(lines: list[str], source: list[int], snippet_keys: list[str
         j = i
         while j < n and source[j] < 0:
             j += 1
-        run = [k for k in (x.strip() for x in lines[i:j]) if k]
+        run = [k for k in keys[i:j] if k]
         a = i - 1  # the nearest non-blank line above, and below
-        while a >= 0 and not lines[a].strip():
+        while a >= 0 and not keys[a]:
             a -= 1
         b = j
-        while b < n and not lines[b].strip():
+        while b < n and not keys[b]:
             b += 1
-        head = a >= 0 and lines[a].strip() in run[:10]  # (else no prefix can repeat it)
-        tail = b < n and lines[b].strip() in run[-10:]
+        head = a >= 0 and keys[a] in run[:10]  # (else no prefix can repeat it)
+        tail = b < n and keys[b] in run[-10:]
         near = _near_repeat(run, lines, i, j, snippet_keys, source)
         if near:
             return near
         if run and (head or tail):
-            above = [k for k in (x.strip() for x in lines[max(0, i - 40):i]) if k]
-            below = [k for k in (x.strip() for x in lines[j:j + 40]) if k]
+            above = [k for k in keys[max(0, i - 40):i] if k]
+            below = [k for k in keys[j:j + 40] if k]
             for m in range(1, min(len(run), 10) + 1):
                 if head and run[:m] == above[-m:] and any(distinctive(k) for k in run[:m]) \
                         and not _shows(snippet_keys, run[:m] * 2):

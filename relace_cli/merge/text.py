@@ -62,11 +62,11 @@ class Doc:
 
     @classmethod
     def derived(cls, lines: list[str], final_newline: bool, keys: list[str],
-                kinds: list[int]) -> Doc:
-        """A Doc whose keys (each line stripped) and kinds are already known."""
+                kinds: list[int], indents: list[int] | None = None) -> Doc:
+        """A Doc whose keys (each line stripped) and kinds (and maybe indents) are known."""
         doc = cls.__new__(cls)
         doc.lines, doc.final_newline, doc.keys, doc.kinds = lines, final_newline, keys, kinds
-        doc._indents = None
+        doc._indents = indents
         return doc
 
 
