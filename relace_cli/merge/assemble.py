@@ -298,8 +298,9 @@ class Assembler(GapChecks):
         clash = clash or facing_edit(b_lines, kept, at_start=False)
         if clash:
             raise Refuse(clash)
-        if hard and b_idx and s1 == len(self.s.lines) and o1 == len(self.o.lines):
-            self._check_tail_scope(last, b_idx, o1)
+        if hard and s1 == len(self.s.lines) and o1 == len(self.o.lines) \
+                and any(self.s.keys[i] for i in b_idx):
+            self._check_tail_scope(last, o0, o1)
         if not hard and self.fragment and s0 == 0 and o0 == 0:
             self._check_head_insert(b_idx, kept)
         if not hard and self.fragment and kept:
@@ -330,6 +331,7 @@ class Assembler(GapChecks):
         if o1 > o0:
             if added and not self.fragment:
                 self._check_stand_in(s0, s1, o0, o1)
+            self._check_jump(s1, o0, o1)
             self.out.deleted.append((o0, o1, added))
             at_head = s0 == 0 and o0 == 0
             at_tail = s1 == len(self.s.lines) and o1 == len(self.o.lines)

@@ -6,6 +6,7 @@ from relace_cli.markers import OPENERS, comment_body, in_strings, is_marker_body
 from relace_cli.merge.align import TAG_ENDS, Aligner, StructureConflict
 from relace_cli.merge.append import append_at_end
 from relace_cli.merge.assemble import Assembler, Refuse
+from relace_cli.merge.attached import is_decorator
 from relace_cli.merge.blocks import FLAT, Blocks
 from relace_cli.merge.checks import (
     check_open_ends,
@@ -167,6 +168,9 @@ def _implied_head(al: Aligner, ob: Blocks) -> bool:
     if not o or snip.kinds[first] != CODE or is_trivial(key) or len(al.pos[key]) != 1:
         return False  # (the first line must be found once: `}` or a repeated line is no anchor)
     if not orig.indents()[o] and ob.end(o) is None:
+        return False
+    above = next((orig.keys[j] for j in range(o - 1, -1, -1) if orig.keys[j]), "")
+    if is_decorator(above, ob.lang):  # (`@staticmethod` over a shown `@lru_cache`: dropped?)
         return False
     shown = al.counts
     return not any(k in shown for k in orig.keys[:o] if k and not is_trivial(k))

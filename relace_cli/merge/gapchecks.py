@@ -10,7 +10,7 @@ import re
 from typing import TYPE_CHECKING
 
 from relace_cli.markers import comment_body
-from relace_cli.merge.guards import import_like
+from relace_cli.merge.guards import distinctive, import_like
 from relace_cli.merge.pyshape import SUITE_WORDS
 from relace_cli.merge.text import (
     CODE,
@@ -96,22 +96,39 @@ class GapChecks:
                          f"{len(lost)} lines (`{_short(lost[0], 40)}`...): does it stand for "
                          "them? Use a `... existing code ...` marker to keep them")
 
-    def _check_tail_scope(self, mark: int, b_idx: list[int], o1: int) -> None:
-        """`class Category:` / `# ...` / `    def save(...)` ending the snippet: the lines
-        after the marker belong inside the block the snippet opened. Kept to the end of the
-        file, they would land after that block when it ends before the file does."""
-        s, o = self.s, self.o
-        depth = min((indent_of(s.lines[i]) for i in b_idx if s.keys[i]), default=0)
-        for j in range(mark - 1, -1, -1):
-            if s.keys[j] and s.kinds[j] == CODE and indent_of(s.lines[j]) < depth:
-                h = self.al.match.get(j)
-                break
-        else:
+    def _check_jump(self, s1: int, o0: int, o1: int) -> None:
+        """Lines [o0, o1) deleted by context: not when the snippet line after the next one
+        is a copy of the first deleted line. Read as new, the next line leaves nothing deleted
+        (`WORKDIR /app` / a new `ENV X` equal to a later stage's / `COPY ...` that follows
+        `WORKDIR` in the original, too): the chunk jumped over a copy of its own next line."""
+        s, okeys = self.s, self.o.keys
+        first = next((k for k in okeys[o0:o1] if k), None)
+        if first is None or s1 >= len(s.keys) or s.kinds[s1] != CODE or not s.keys[s1]:
             return
-        got = self.al.ob.end(h) if h is not None else None
-        if got is not None and any(o.keys[got[0] + 1:o1]):
-            raise Refuse(f"the lines after the last marker belong inside `{_short(o.keys[h])}`, "
-                         "which ends before the file does; unclear where in it they go")
+        after = next((i for i in range(s1 + 1, len(s.keys)) if s.keys[i] or s.kinds[i] != CODE),
+                     None)
+        if after is None or s.kinds[after] != CODE or s.keys[after] != first:
+            return
+        if distinctive(first) and self.al.match.get(after, -1) >= o1:
+            raise Refuse(f"`{_short(s.keys[s1])}` is found past {o1 - o0} lines the merge would "
+                         f"delete, though the line after it, `{_short(first)}`, comes first: "
+                         "a new line, or a deletion?")
+
+    def _check_tail_scope(self, mark: int, o0: int, o1: int) -> None:
+        """New lines after the last marker end the snippet, and the marker keeps the rest of
+        the file [o0, o1). When a block the snippet opened above the marker (`class Cache:`,
+        `def health():`, `lint:`, `## Usage`) ends inside those kept lines and more follow, the
+        new lines may belong inside that block, right after it, or at the end of the file
+        (`# ...` / a new route after `def health():` / `# ...`, with `app.run()` last)."""
+        match, ob, okeys = self.al.match, self.al.ob, self.o.keys
+        for j in range(mark - 1, -1, -1):
+            h = match.get(j)
+            if h is None:
+                continue
+            got = ob.end(h)
+            if got is not None and o0 <= got[0] < o1 - 1 and any(okeys[got[0] + 1:o1]):
+                raise Refuse(f"the lines after the last marker may belong inside "
+                             f"`{_short(okeys[h])}`, right after it or at the end of the file")
 
     def _floating(self, between: list[int]) -> None:
         keys = self.s.keys

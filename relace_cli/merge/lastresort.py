@@ -3,11 +3,20 @@ or a lone label (`default:`, `else`) whose closers agree with the original's."""
 
 from __future__ import annotations
 
+import re
+
 from relace_cli.merge.align import Aligner, StructureConflict
 from relace_cli.merge.gapchecks import Refuse
 from relace_cli.merge.guards import Ambiguous
 from relace_cli.merge.text import CODE, HARD, is_closer, is_trivial
 from relace_cli.merge.wraps import find_wraps
+
+# the statements a label belongs to: with two of them, a new label may be the other's
+_OWNERS = {"default": ("switch", "match", "select"), "else": ("if", "unless", "case"),
+           "elif": ("if",), "elsif": ("if", "unless"), "elseif": ("if",),
+           "catch": ("try",), "finally": ("try",), "except": ("try",), "try": ("try",),
+           "rescue": ("begin", "def"), "ensure": ("begin", "def")}
+_WORD = re.compile(r"[a-z]+")
 
 
 def wrap_anchor(al: Aligner) -> Aligner | None:
@@ -50,6 +59,8 @@ def label_anchor(al: Aligner) -> Aligner | None:
         return None
     s = found[0]
     o = al.pos[keys[s]][0]
+    if snip.indents()[s] != orig.indents()[o] or _owners(keys[s], orig.keys) != 1:
+        return None  # (another depth, or another `switch` or `if` that may take a new one)
     before = next((j for j in range(s - 1, -1, -1) if keys[j] or kinds[j] != CODE), None)
     if before is None or kinds[before] != HARD:
         return None  # (lines above it in its chunk: not shown as the start of a region)
@@ -85,3 +96,18 @@ def label_anchor(al: Aligner) -> Aligner | None:
     except (StructureConflict, Ambiguous) as exc:
         raise Refuse(str(exc)) from None
     return got
+
+
+def _owners(label: str, keys: list[str]) -> int:
+    """How many statements of the original a *label* (`default:`, `else`) may belong to
+    (0 for an unknown label word)."""
+    m = _WORD.match(label)
+    owners = _OWNERS.get(m.group()) if m else None
+    if owners is None:
+        return 0
+    count = 0
+    for k in keys:
+        w = _WORD.match(k.lstrip("} "))
+        if w is not None and w.group() in owners:
+            count += 1
+    return count

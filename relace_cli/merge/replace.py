@@ -43,6 +43,7 @@ _USES = re.compile(r"-\s+uses:\s+([\w.\-]+/[\w.\-/]+)@\S+")
 _ENV = re.compile(r"""(?:-\s+["']?|ENV\s+|ARG\s+)([A-Za-z_][A-Za-z0-9_]*)=\S*["']?""")
 # `case KindA:` / `case KindA, KindD:`: one label twice in a switch does not compile
 _CASE = re.compile(r"case\s+([^:]+):")
+_LABEL = re.compile(r"[\w.]+|\"[^\"]*\"|'[^']*'")
 
 
 def replaces(new: str, old: str) -> bool:
@@ -61,8 +62,9 @@ def replaces(new: str, old: str) -> bool:
     if m and n:  # (deriving one trait twice is a conflict)
         return bool(_names(m.group(1)) & _names(n.group(1)))
     m, n = _CASE.fullmatch(new), _CASE.fullmatch(old)
-    if m and n:
-        return bool(_names(m.group(1)) & _names(n.group(1)))
+    if m and n:  # (plain labels only: `case Click(x, y, b="r"):` is a pattern, not a label)
+        a, b = _names(m.group(1)), _names(n.group(1))
+        return all(map(_LABEL.fullmatch, a | b)) and bool(a & b)
     m, n = _DESTRUCTURE.match(new), _DESTRUCTURE.match(old)
     if m and n:
         return _names(m.group(1).strip("[]{}")) == _names(n.group(1).strip("[]{}"))
@@ -78,6 +80,10 @@ def replaces(new: str, old: str) -> bool:
     return False
 
 
+def _next_key(doc: Doc, i: int) -> str:
+    return next((k for k in doc.keys[i + 1:] if k), "")
+
+
 def _names(text: str) -> set[str]:
     return {x.strip() for x in text.split(",") if x.strip()}
 
@@ -89,6 +95,11 @@ def replaces_at(snip: Doc, orig: Doc, s: int, o: int, data: bool) -> bool:
     elided or deleted is not said (the structure checks count only matched lines)."""
     if not replaces(snip.keys[s], orig.keys[o]):
         return False
+    if _DERIVE.fullmatch(snip.keys[s]):  # (a new item's derive list beside the next item's
+        nxt = next((j for j in range(s + 1, len(snip.keys)) if snip.keys[j]), None)
+        if nxt is None or (snip.kinds[nxt] != HARD  # derives its own; over a marker it is
+                           and snip.keys[nxt] != _next_key(orig, o)):  # the elided item's)
+            return False
     nxt = next((j for j in range(s + 1, len(snip.keys)) if snip.keys[j]), None)
     if data or nxt is None or snip.kinds[nxt] != HARD \
             or indent_of(snip.lines[nxt]) >= indent_of(snip.lines[s]):
