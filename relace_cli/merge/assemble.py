@@ -14,13 +14,18 @@ shows; matched lines keep the original's bytes whenever their indentation agrees
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from itertools import accumulate
 
 from relace_cli.linediff import common_ends
 from relace_cli.merge.align import Aligner
-from relace_cli.merge.attached import attached_end, check_continuation, is_decorator
+from relace_cli.merge.attached import (
+    DECORATOR_ONLY,
+    attached_end,
+    check_continuation,
+    decorator_join,
+    is_decorator,
+)
 from relace_cli.merge.gapchecks import (  # noqa: F401 (Refuse: re-exported)
     END_LANGS,
     GapChecks,
@@ -45,8 +50,7 @@ from relace_cli.merge.text import (
 )
 from relace_cli.merge.wraps import find_wraps
 
-# a line that is a decorator and nothing more (not `@Input() title = "";`)
-_DECORATOR_ONLY = re.compile(r"^(?:@[\w.]+(?:\(.*\))?|#!?\[.*\]|\[.*\])$")
+
 @dataclass
 class Output:
     lines: list[str] = field(default_factory=list)
@@ -294,16 +298,29 @@ class Assembler(GapChecks):
         if not a_idx and not b_idx:  # only a marker: the original lines are kept (no check
             self._emit_join(self.o.lines[o0:o1], range(o0, o1))  # applies to no lines)
             return
-        if a_idx and is_decorator(self.s.keys[a_idx[-1]], self.lang) \
-                and _DECORATOR_ONLY.match(self.s.keys[a_idx[-1]]):
-            # `@Disabled` / `// ...`: a new decorator of the definition the marker elides, on
-            # top of its own stack, replacing one, or a stack of its own? Not said.
-            raise Refuse(f"`{_short(self.s.keys[a_idx[-1]])}` decorates a definition the "
-                         "snippet elides; unclear how it joins that definition's own")
         line = self._line
         a_lines = [line(i) for i in a_idx]
         b_lines = [line(i) for i in b_idx]
         kept = self.o.lines[o0:o1]
+        # closers next to a written marker shown as context: the kept ones stay, in place
+        # (next to an implied one they may as well say the lines between them go)
+        if hard and a_idx and kept:
+            n = self.shown_closers(a_idx, o0, o1, at_start=True)
+            if n:
+                a_idx, a_lines = a_idx[:-n], a_lines[:-n]
+        if hard and b_idx and kept:
+            n = self.shown_closers(b_idx, o0, o1, at_start=False)
+            b_idx, b_lines = b_idx[n:], b_lines[n:]
+        inserts: dict[int, list[str]] = {}
+        head = len(a_lines)
+        if a_idx and is_decorator(self.s.keys[a_idx[-1]], self.lang) \
+                and DECORATOR_ONLY.match(self.s.keys[a_idx[-1]]):
+            # `@Disabled` / `// ...`: a decorator of the definition the marker elides, on
+            # top of its own stack, replacing one, or among it? Said only in a few shapes.
+            got = decorator_join(self, a_idx, a_lines, o0, o1)
+            if isinstance(got, str):
+                raise Refuse(got)
+            head, inserts = got
         self._check_headers(a_idx + b_idx)
         self._check_balance(a_idx)
         self._check_balance(b_idx)
@@ -325,8 +342,16 @@ class Assembler(GapChecks):
             g1 = attached_end(self, b_idx, o0, o1)
             if g1 < o1:
                 kept = kept[:g1 - o0]
-        self._emit_join(a_lines)
-        self._emit_join(kept, range(o0, g1))
+        if inserts and max(inserts) > g1:
+            raise Refuse(f"`{_short(self.s.keys[a_idx[-1]])}` decorates a definition whose "
+                         "decorators the lines after the marker replace")
+        self._emit_join(a_lines[:head])
+        pos = o0
+        for at in sorted(inserts):  # (new decorators among the kept definition's own)
+            self._emit_join(self.o.lines[pos:at], range(pos, at))
+            self._emit_join(inserts[at])
+            pos = at
+        self._emit_join(self.o.lines[pos:g1], range(pos, g1))
         self._emit_join(b_lines)
 
     def _closer_between(self, between: list[int], s0: int, s1: int, o0: int,

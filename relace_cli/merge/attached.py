@@ -194,3 +194,70 @@ def _check_reflow(asm: Assembler, new: list[str], kept: list[str], after: bool) 
 def _short(text: str, width: int = 60) -> str:
     text = text.strip()
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+# a line that is a decorator and nothing more (not `@Input() title = "";`)
+DECORATOR_ONLY = re.compile(r"^(?:@[\w.]+(?:\(.*\))?|#!?\[.*\]|\[.*\])$")
+# a decorator's name: `@app.route`, `#[serde`, `[Authorize`
+_DECO_NAME = re.compile(r"^(?:@|#!?\[|\[)[\w.:]*")
+
+
+def decorator_join(asm: Assembler, a_idx: list[int], a_lines: list[str], o0: int,
+                   o1: int) -> tuple[int, dict[int, list[str]]] | str:
+    """Decorators written right before a marker decorate the first definition the marker
+    keeps. Where they join its own stack is clear in three shapes only:
+    - the snippet shows the whole stack (in order), perhaps with new decorators among it
+      (a definition without decorators has an empty stack: they all go above its header);
+    - it shows a prefix of that stack, then new decorators: they go after that prefix;
+    both only when no new decorator has the name of one in the stack (`@Roles('a', 'b')`
+    where the stack has `@Roles('a')` may be an edit of it, `@cached_property` where it has
+    `@property` may replace it: those abstain).
+    Returns (how many of the lines *a_idx* stay as written above the kept lines, the new
+    decorators to put before each original line), or a reason to abstain."""
+    from relace_cli.merge.defs import definition  # (defs imports the aligner, which needs us)
+
+    keys, okeys, olines, lang = asm.s.keys, asm.o.keys, asm.o.lines, asm.lang
+    n = len(a_idx)
+    while n > 0 and keys[a_idx[n - 1]] and is_decorator(keys[a_idx[n - 1]], lang) \
+            and DECORATOR_ONLY.match(keys[a_idx[n - 1]]) \
+            and (n == len(a_idx) or a_idx[n] == a_idx[n - 1] + 1):
+        n -= 1
+    mine = list(range(n, len(a_idx)))  # positions in a_idx of the decorators shown
+    why = f"`{_short(keys[a_idx[-1]])}` decorates a definition the snippet elides; unclear " \
+          "how it joins that definition's own"
+    q = next((j for j in range(o0, o1) if okeys[j]), o1)
+    h = q
+    while h < o1 and is_decorator(okeys[h], lang) and DECORATOR_ONLY.match(okeys[h]) \
+            and indent_of(olines[h]) == indent_of(olines[q]):
+        h += 1
+    if h >= o1 or not okeys[h] or is_decorator(okeys[h], lang) or is_comment(okeys[h], lang):
+        return why  # (no definition right there, or a decorator over several lines)
+    if h == q and definition(okeys[h], lang) is None:
+        return why
+    if any(indent_of(a_lines[p]) != indent_of(olines[h]) for p in mine):
+        return why
+    theirs = list(range(q, h))
+    # match the shown decorators to the stack in order; the others are new
+    at: dict[int, int] = {}  # a_idx position -> original line
+    t = 0
+    for p in mine:
+        if t < len(theirs) and keys[a_idx[p]] == okeys[theirs[t]]:
+            at[p] = theirs[t]
+            t += 1
+    new = [p for p in mine if p not in at]
+    if t < len(theirs):  # a prefix of the stack: every new decorator after it
+        if not at or any(p < max(at) for p in new):
+            return why
+    names = {_deco_name(okeys[j]) for j in theirs}
+    if any(_deco_name(keys[a_idx[p]]) in names for p in new):
+        return why
+    inserts: dict[int, list[str]] = {}
+    for p in new:
+        nxt = min((at[x] for x in at if x > p), default=theirs[t - 1] + 1 if t else h)
+        inserts.setdefault(nxt, []).append(a_lines[p])
+    return n, inserts
+
+
+def _deco_name(key: str) -> str:
+    m = _DECO_NAME.match(key)
+    return m.group(0) if m else key

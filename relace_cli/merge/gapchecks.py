@@ -10,6 +10,7 @@ import re
 from typing import TYPE_CHECKING
 
 from relace_cli.markers import comment_body
+from relace_cli.merge.blocks import Blocks
 from relace_cli.merge.guards import distinctive, import_like
 from relace_cli.merge.pyshape import SUITE_WORDS
 from relace_cli.merge.text import (
@@ -61,6 +62,37 @@ def _end_depth(keys: list[str]) -> int:
     return low
 
 
+_PLAIN_EXITS = frozenset(("return", "break", "continue", "pass"))
+
+
+def _opener(blocks: Blocks, closer: int) -> int | None:
+    """The line whose block the line *closer* ends (the nearest one above it), or None."""
+    for h in range(closer - 1, max(-1, closer - 400), -1):
+        got = blocks.end(h)
+        if got is not None and got[0] == closer:
+            return h
+    return None
+
+
+def _depths(blocks: Blocks, keys: list[str], a: int, b: int, ends: bool) -> tuple[int, int]:
+    """The lowest depth over lines a..b-1 and the depth after line b (from 0), counting
+    brackets, and with *ends* keyword blocks (`do` ... `end`) too."""
+    depth = low = 0
+    for x in range(a, b + 1):
+        net, dip, _ = blocks._info[x] or blocks.info(x)
+        if ends and keys[x]:
+            word = keys[x].split(None, 1)[0]
+            if word in ("end", "end)", "end,"):
+                net, dip = net - 1, min(dip, net - 1)
+            elif _END_OPENER.match(keys[x]) and not keys[x].endswith(" end"):
+                net += 1
+        if x == b:
+            return low, depth + net
+        low = min(low, depth + dip)
+        depth += net
+    return low, depth
+
+
 class Refuse(Exception):
     """Raised inside the engine to abstain with a one-line reason."""
 
@@ -79,6 +111,9 @@ class GapChecks:
     chunk_of: list[int]
     wraps: dict[int, int]
     _wrapping: set[int]
+
+    def _line(self, si: int) -> str:  # (Assembler's)
+        raise NotImplementedError
 
     def _check_stand_in(self, s0: int, s1: int, o0: int, o1: int) -> None:
         """A new comment put where original lines go (`// other routes unchanged` between
@@ -141,6 +176,69 @@ class GapChecks:
             f"`{_short(keys[between[0]])}` sits between two markers with no anchor in the "
             "original"
         )
+
+    def shown_closers(self, idx: list[int], o0: int, o1: int, at_start: bool) -> int:
+        """Closers written next to a marker that are the kept lines they face, shown as
+        context (`return` / `}` / `// ...` where the original goes on with that `return`
+        and `}`): how many of the lines *idx* (at their end when *at_start*, else at their
+        start) to drop for the kept ones, 0 when not all of it is clear. Every such closer
+        must close the block of a header the snippet shows on the original line whose block
+        the kept closer ends: else it may close a new block, or one the snippet rewrote."""
+        keys, okeys = self.s.keys, self.o.keys
+        run: list[int] = []  # the closers (and plain `return`s) next to the kept lines
+        for i in (idx[::-1] if at_start else idx):
+            k = keys[i]
+            if not k:
+                continue
+            if not (is_closer(k) or k.rstrip(";") in _PLAIN_EXITS) or i in self._wrapping:
+                break
+            run.append(i)
+        kept = [j for j in (range(o0, o1) if at_start else range(o1 - 1, o0 - 1, -1))
+                if okeys[j]][:len(run)]
+        if not run or len(kept) < len(run):
+            return 0
+        if at_start:  # (both in the text's order: the run ends where the kept lines begin)
+            run.reverse()
+        else:
+            kept.reverse()
+        for i, j in zip(run, kept, strict=False):
+            if keys[i] != okeys[j] or indent_of(self._line(i)) != indent_of(self.o.lines[j]):
+                return 0
+            if is_closer(keys[i]):
+                hs, ho = _opener(self.al.sb, i), _opener(self.al.ob, j)
+                if hs is None and at_start:  # (its header above the snippet's first line)
+                    if not self._closes_alike(i, j):
+                        return 0
+                elif hs is None or ho is None or self.al.match.get(hs) != ho:
+                    return 0
+        # (from the first of them to the marker, or from the marker to the last of them)
+        return len(idx) - idx.index(run[0]) if at_start else idx.index(run[-1]) + 1
+
+    def _closes_alike(self, i: int, j: int) -> bool:
+        """Snippet closer *i*, whose header the snippet does not show (or not as a block: a
+        marker inside elides an opener), and kept closer *j*, whose header is above all the
+        snippet shows, or elided by the marker above *i*'s chunk, or the anchor right above
+        that marker: from the first line of *i*'s chunk (an anchor) to them, both texts open
+        and close the same brackets (and `do` ... `end`), and each closer takes the depth to
+        a new low (it closes a block opened above that chunk, the same one in both)."""
+        kinds, keys, match = self.s.kinds, self.s.keys, self.al.match
+        f = i
+        while f > 0 and kinds[f - 1] == CODE:
+            f -= 1
+        f = next(x for x in range(f, i + 1) if keys[x])
+        of = match.get(f)
+        if of is None or of > j:
+            return False
+        ho = _opener(self.al.ob, j)
+        above = max((x for x in match if x < f), default=None)
+        if ho is None:
+            return False
+        if ho >= min(match.values()) and (above is None or not match[above] <= ho < of):
+            return False  # (its header amid what the snippet shows, yet not shown: misplaced)
+        ends = self.lang in END_LANGS
+        mine = _depths(self.al.sb, keys, f, i, ends)
+        theirs = _depths(self.al.ob, self.o.keys, of, j, ends)
+        return mine == theirs and mine[1] < mine[0]
 
     def _check_headers(self, idx: list[int]) -> None:
         """An inserted header whose body matches existing lines: a rename or re-wrap."""
