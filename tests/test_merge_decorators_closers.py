@@ -72,7 +72,9 @@ def ready():
         < text.index("@login_required") < text.index("def users():")
 
 
-def test_decorator_added_to_an_undecorated_definition() -> None:
+def test_decorator_over_an_undecorated_definition_abstains() -> None:
+    # its own decorator, or a new definition's with the body elided (`@Test` over a private
+    # helper, `@app.route(...)` over a decorator factory)? Review 19 found both.
     snippet = """\
     // ... existing code ...
         repository.deleteById(id);
@@ -81,8 +83,7 @@ def test_decorator_added_to_an_undecorated_definition() -> None:
     @Transactional(readOnly = true)
     // ... existing code ...
 """
-    text = merged(JAVA_SERVICE, snippet, "java")
-    assert "    @Transactional(readOnly = true)\n    public String describe" in text
+    abstains(JAVA_SERVICE, snippet, "java")
 
 
 def test_decorator_with_a_name_in_the_kept_stack_abstains() -> None:
@@ -98,7 +99,9 @@ def test_decorator_with_a_name_in_the_kept_stack_abstains() -> None:
     assert "decorates a definition" in abstains(JAVA_SERVICE, snippet, "java")
 
 
-def test_decorator_after_a_shown_prefix_of_the_stack() -> None:
+def test_new_decorator_after_a_shown_prefix_of_the_stack_abstains() -> None:
+    # added before the rest of the stack, or replacing the next one (`@Secured` where
+    # `@PreAuthorize` was)?
     snippet = """\
 # ... existing code ...
     return "ok"
@@ -108,8 +111,7 @@ def test_decorator_after_a_shown_prefix_of_the_stack() -> None:
 @admin_only
 # ... existing code ...
 """
-    text = merged(PY_ROUTES, snippet, "py")
-    assert '@app.route("/users")\n@admin_only\n@login_required\ndef users():' in text
+    abstains(PY_ROUTES, snippet, "py")
 
 
 def test_new_decorators_among_the_whole_stack_shown() -> None:

@@ -333,6 +333,7 @@ class Assembler(GapChecks):
         if hard and s1 == len(self.s.lines) and o1 == len(self.o.lines) \
                 and any(self.s.keys[i] for i in b_idx):
             self._check_tail_scope(last, o0, o1)
+            self._check_tail_owner(b_lines, o0, o1)
         if not hard and self.fragment and s0 == 0 and o0 == 0:
             self._check_head_insert(b_idx, kept)
         if not hard and self.fragment and kept:

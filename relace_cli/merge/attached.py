@@ -214,8 +214,6 @@ def decorator_join(asm: Assembler, a_idx: list[int], a_lines: list[str], o0: int
     `@property` may replace it: those abstain).
     Returns (how many of the lines *a_idx* stay as written above the kept lines, the new
     decorators to put before each original line), or a reason to abstain."""
-    from relace_cli.merge.defs import definition  # (defs imports the aligner, which needs us)
-
     keys, okeys, olines, lang = asm.s.keys, asm.o.keys, asm.o.lines, asm.lang
     n = len(a_idx)
     while n > 0 and keys[a_idx[n - 1]] and is_decorator(keys[a_idx[n - 1]], lang) \
@@ -232,8 +230,8 @@ def decorator_join(asm: Assembler, a_idx: list[int], a_lines: list[str], o0: int
         h += 1
     if h >= o1 or not okeys[h] or is_decorator(okeys[h], lang) or is_comment(okeys[h], lang):
         return why  # (no definition right there, or a decorator over several lines)
-    if h == q and definition(okeys[h], lang) is None:
-        return why
+    if h == q:  # (no stack: a new definition's decorator, its body elided? `@Test` over a
+        return why  # private helper, `@app.route(...)` over a decorator factory: not said)
     if any(indent_of(a_lines[p]) != indent_of(olines[h]) for p in mine):
         return why
     theirs = list(range(q, h))
@@ -245,9 +243,8 @@ def decorator_join(asm: Assembler, a_idx: list[int], a_lines: list[str], o0: int
             at[p] = theirs[t]
             t += 1
     new = [p for p in mine if p not in at]
-    if t < len(theirs):  # a prefix of the stack: every new decorator after it
-        if not at or any(p < max(at) for p in new):
-            return why
+    if t < len(theirs) and new:  # a prefix of the stack, then new ones: added before the
+        return why  # rest, or replacing the next (`@Secured(...)` where `@PreAuthorize` was)?
     names = {_deco_name(okeys[j]) for j in theirs}
     if any(_deco_name(keys[a_idx[p]]) in names for p in new):
         return why

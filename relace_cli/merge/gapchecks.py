@@ -149,6 +149,27 @@ class GapChecks:
                          f"delete, though the line after it, `{_short(first)}`, comes first: "
                          "a new line, or a deletion?")
 
+    def _check_tail_owner(self, b_lines: list[str], o0: int, o1: int) -> None:
+        """New lines ending the snippet after a marker that keeps the rest of the file go at
+        its end: not when, at their depth, they would belong to another block there than
+        right after the lines shown above the marker (a method after `}` or `end` closing
+        its class, a step in the last job, a Python method inside the file's last function)."""
+        depth = min((indent_of(x) for x in b_lines if x.strip()), default=0)
+        if not depth:
+            return
+        okeys, oind = self.o.keys, self.o.indents()
+
+        def owner(end: int) -> int:
+            return next((j for j in range(end - 1, -1, -1) if okeys[j] and oind[j] < depth), -1)
+
+        here, there = owner(o0), owner(o1)
+        if here != there:
+            raise Refuse(f"the lines after the last marker would end the file inside "
+                         f"`{_short(okeys[there])}`, not `{_short(okeys[here])}` as shown"
+                         if here >= 0 and there >= 0 else
+                         "the lines after the last marker would land in another block at the "
+                         "end of the file than where the snippet shows them")
+
     def _check_tail_scope(self, mark: int, o0: int, o1: int) -> None:
         """New lines after the last marker end the snippet, and the marker keeps the rest of
         the file [o0, o1). When a block the snippet opened above the marker (`class Cache:`,
