@@ -135,3 +135,12 @@ def test_a_file_of_keys_without_code_is_guessed_as_yaml() -> None:
     assert guess_language(None, COMPOSE, "# ... existing code ...\n") == "yaml"
     assert guess_language(None, MAKEFILE, "") != "yaml"  # (tab-indented recipes)
     assert guess_language(None, "def f():\n    x: int = 1\n    return x\n", "") == "py"
+
+
+def test_a_crlf_file_gets_crlf_on_its_new_lines_too() -> None:
+    from relace_cli.merge import merge
+
+    original = "def a():\r\n    return 1\r\n\r\n\r\ndef b():\r\n    return 2\r\n"
+    got = merge(original, "def a():\n    x = 0\n    return 1\n# ... existing code ...\n", "py")
+    assert got.text == original.replace("    return 1", "    x = 0\r\n    return 1", 1)
+    assert "\n" not in got.text.replace("\r\n", "")

@@ -53,4 +53,6 @@ def merge(original: str, snippet: str, language: str | None = None) -> Merged | 
         return Abstain("the snippet is too deeply nested to merge safely")
     except Exception as exc:  # noqa: BLE001 - the contract is to never raise
         return Abstain(f"internal error while merging ({type(exc).__name__}); not merged")
+    if "\r\n" in original and "\n" not in original.replace("\r\n", ""):
+        text = text.replace("\r\n", "\n").replace("\n", "\r\n")  # (new lines too, as the file)
     return Merged(text, strategy)
