@@ -94,6 +94,10 @@ class Aligner(Chain, AnchorRules):
         self._new_owner: list[bool] | None = None  # see inside_new_block
         self._deferred: set[int] = set()  # headers whose block end waits for a later pass
         self._generic = family(sb.lang) == "generic"  # (R, Perl, PowerShell: braces, roughly)
+        # a line the original repeats, once in the block of the shown header it sits under,
+        # anchors there (see _once_in_owner) in a second reading, where the first abstains;
+        # the first only notes those lines in this list (None: the second reading)
+        self.scoped: list[int] | None = []
 
     # --- steps ----------------------------------------------------------------------------
 
@@ -212,6 +216,8 @@ class Aligner(Chain, AnchorRules):
                         changed = True
                         continue
                     if self._shown_in_part(s, s_end, o, o_end, shown):
+                        if self._rest_stays(s, s_end, o, o_end, shown):
+                            continue  # the rest of the body stays: its end is elided
                         raise Ambiguous(f"`{self.s.keys[s][:50]}` is shown in part before a "
                                         "marker: unclear whether the rest of its body stays")
             if self.s.keys[s_end] == self.o.keys[o_end]:
@@ -316,7 +322,10 @@ class Aligner(Chain, AnchorRules):
             else:
                 a = bisect_left(where, o0)
                 if bisect_left(where, o1, a) - a != 1:
-                    continue
+                    # (once inside the block of the shown header it sits under: that one)
+                    a = self._once_in_owner(i, where)
+                    if a is None or not o0 <= where[a] < o1:
+                        continue
             if marked and is_trivial(k) and not (k[-1] in ":{([" and k[0].isalpha()
                                                  and self._marker_next(i)):
                 continue  # (`try:` / `# ...`: the one `try:` of the gap, its body elided)
@@ -431,6 +440,51 @@ class Aligner(Chain, AnchorRules):
                 n = len(chunk)
                 self._context([(n - q, range(lo_o, lo_o + n - q)) for q in range(1, n)
                                if lo_o + n - q - 1 <= o], chunk, front=False)
+
+    def _once_in_owner(self, i: int, where: list[int]) -> int | None:
+        """Snippet line *i*, repeated in the original (at *where*), under a header found once
+        in both texts (the nearest code line above it that is shallower): the index in *where*
+        of its one copy inside that header's block in the original, when the snippet, too,
+        shows it once in that block (`createProject(...) {` / `// ...` / `} catch (err) {`)."""
+        if self.sb.lang in DATA:
+            return None  # (YAML: `depends_on:` may change its value's form below it)
+        keys, kinds, inds = self.s.keys, self.s.kinds, self.s.indents()
+        ind = inds[i]
+        h = i - 1
+        while h >= 0 and (not keys[h] or kinds[h] != CODE or inds[h] >= ind):
+            h -= 1
+        o = self.match.get(h) if h >= 0 else None
+        if o is None or len(self.pos[keys[h]]) != 1 or self.counts[keys[h]] != 1:
+            return None
+        for j in range(h + 1, i + 1):  # its brackets agree: no block opened below the header
+            end = self.sb.end(j)  # holds it, or ends at an outer depth (a brace missing?)
+            if end is not None and end[1] and (end[0] >= i > j or inds[end[0]] < inds[j]):
+                return None
+        got = self.ob.end(o)
+        if got is None:
+            return None
+        lo, hi = bisect_right(where, o), bisect_right(where, got[0])
+        if hi - lo != 1:
+            return None
+        # (and in the original, too, it sits right under that header: not nested deeper)
+        okeys, oinds, at = self.o.keys, self.o.indents(), where[lo]
+        up = at - 1
+        while up > o and (not okeys[up] or oinds[up] >= oinds[at]):
+            up -= 1
+        if up != o:
+            return None
+        n = 0
+        for j in range(h + 1, len(keys)):
+            if keys[j] and kinds[j] == CODE:
+                if inds[j] <= inds[h]:
+                    break
+                n += keys[j] == keys[i]
+        if n != 1:
+            return None
+        if self.scoped is not None:
+            self.scoped.append(i)  # (the first reading: noted only)
+            return None
+        return lo
 
     def _replaces(self, s: int, o: int) -> bool:
         return replaces_at(self.s, self.o, s, o, self.sb.lang in DATA)

@@ -37,6 +37,7 @@ DATA = frozenset("yaml yml toml".split())
 _SETTINGS = DATA | frozenset("ini cfg conf properties env json".split())
 _DANGLING = frozenset("{[(,.+-*/&|=?:\\")  # a line ending so goes on below
 _CONTINUES = frozenset(".?:&|+")  # a line starting so continues the one above
+_ENDS_BODY = re.compile(r"(?:return|raise|throw|break|continue|exit)\b")  # nothing runs after
 _MAKE = frozenset(("makefile", "mk", "make", "mak"))
 # languages whose statements end with `;`: a line without one is no complete statement
 _SEMICOLON = frozenset("java c h cc cpp hpp cs js jsx mjs cjs ts tsx mts cts rs php scala".split())
@@ -347,6 +348,44 @@ class AnchorRules(CopyRules, CloserRules):
             return False  # a function's whole new body, written out (for a loop, unlikely;
             # one line in place of many reads as an edit of its first line just as well)
         return theirs > mine
+
+    def _rest_stays(self, s: int, s_end: int, o: int, o_end: int, shown: list[int]) -> bool:
+        """A body shown in part (see `_shown_in_part`) that the marker right below its last
+        line goes on with (no blank line between: a body that looks complete is no hint), in
+        Python or a Makefile recipe: the rest stays when the new lines are one line that edits
+        the original line in its place (`def f():` / its first line edited / `# ...`), or,
+        after lines of the body shown, lines right below them that end nothing (no `return`)
+        and edit no line of the rest: lines inserted into the body. Not a first new line
+        unlike the original's (its first line replaced, or a line added?), nor a new
+        paragraph after a blank line (`model_config = ...` for `class Config:`)."""
+        keys, okeys = self.s.keys, self.o.keys
+        if self.sb.lang not in PYTHONIC and self.sb.lang not in _MAKE:
+            return False
+        if s_end + 1 >= len(keys) or self.s.kinds[s_end + 1] != HARD:
+            return False
+        last = shown[-1] if shown else s
+        at = self.match[last] if shown else o
+        new = [j for j in range(last + 1, s_end + 1) if keys[j]]
+        rest = [j for j in range(at + 1, o_end + 1) if okeys[j]]
+        if not new or not rest:
+            return False
+        if len(new) == 1 and self._like(new[0], rest[0], False):
+            return True
+        return bool(shown) and new[0] == last + 1 \
+            and not any(_ENDS_BODY.match(keys[j]) for j in new) \
+            and not any(keys[j] != okeys[k] and self._like(j, k, True)
+                        for j in new for k in rest)
+
+    def _like(self, s: int, o: int, doubt: bool) -> bool:
+        """Snippet line *s* is an edit of original line *o*: `_similar`, `edited` (*doubt*
+        when a part is substituted: an edit or a new sibling), or a docstring for a docstring."""
+        a, b = self.s.keys[s], self.o.keys[o]
+        if self._similar(s, o) or (a[:3] == b[:3] and a[:3] in ('"""', "'''")):
+            return True
+        try:
+            return edited(a, b)
+        except Ambiguous:
+            return doubt
 
     def _header_edit(self, s: int, o: int) -> bool:
         """`with raises(E, match="x"):` written where the original has `with raises(E):`,

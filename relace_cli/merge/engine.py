@@ -45,7 +45,28 @@ _BARE = frozenset(("...", "…", "// ...", "[...]"))
 
 
 def merge_text(original: str, snippet: str, language: str | None) -> tuple[str, str]:
-    """(merged text, strategy); raises Refuse with a one-line reason."""
+    """(merged text, strategy); raises Refuse with a one-line reason.
+
+    Where the first reading abstains, a second one also places a line the original repeats
+    by the header it sits under in the snippet (see `Aligner.scoped`); its own abstention is
+    not reported: the first reason is the one that explains the snippet."""
+    seen: list[int] = []  # the lines the second reading would place (none: no retry)
+    try:
+        return _merge_text(original, snippet, language, seen)
+    except Refuse as exc:
+        if not seen:
+            raise
+        first = exc
+    try:
+        return _merge_text(original, snippet, language, None)
+    except Refuse:
+        raise first from None
+
+
+def _merge_text(original: str, snippet: str, language: str | None,
+                seen: list[int] | None) -> tuple[str, str]:
+    """*seen*: the first reading, noting there the lines a second would place by their
+    header; None: the second reading."""
     lang = guess_language(language, original, snippet)
     olines, ofinal = split(original)
     given = olines
@@ -97,6 +118,7 @@ def merge_text(original: str, snippet: str, language: str | None) -> tuple[str, 
         sb = Blocks(snip, lang)
     ob = Blocks(orig, lang)
     al = Aligner(snip, orig, sb, ob)
+    al.scoped = seen
     al.lenient = mode == "whole-file"
     try:
         al.run()
@@ -108,6 +130,7 @@ def merge_text(original: str, snippet: str, language: str | None) -> tuple[str, 
             raise Refuse(reason)
     if not al.match and not al.def_anchors:  # no line found once: try runs of lines
         again = Aligner(snip, orig, sb, ob)
+        again.scoped = seen
         again.lenient = al.lenient
         try:
             again.run(runs=True)
