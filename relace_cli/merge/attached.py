@@ -258,3 +258,19 @@ def decorator_join(asm: Assembler, a_idx: list[int], a_lines: list[str], o0: int
 def _deco_name(key: str) -> str:
     m = _DECO_NAME.match(key)
     return m.group(0) if m else key
+
+
+def doubled_decorator(lines: list[str], source: list[int], keys: list[str],
+                      lang: str) -> str | None:
+    """A new decorator right above the same one (`@Test` / `@Test`: a renamed method whose
+    old stack was kept above the snippet's): never meant, and for most annotations an error."""
+    prev = -1
+    for i, k in enumerate(keys):
+        if not k:
+            continue
+        if prev >= 0 and k == keys[prev] and (source[i] < 0 or source[prev] < 0) \
+                and is_decorator(k, lang) and DECORATOR_ONLY.match(k) \
+                and indent_of(lines[i]) == indent_of(lines[prev]):
+            return f"`{_short(k)}` would decorate one definition twice (an old stack kept?)"
+        prev = i
+    return None

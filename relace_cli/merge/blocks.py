@@ -268,7 +268,8 @@ class Blocks:
                         and key.split(None, 1)[0].rstrip(":(").lower() in HEADER_WORDS)):
                 got = self._indent_end(h)
                 if got is not None:
-                    got = got[0], is_closer(doc.keys[got[0]])
+                    # (Python closes no block with a line: a body's last `)` ends a call)
+                    got = got[0], self.lang not in PYTHONIC and is_closer(doc.keys[got[0]])
         ends[h] = got
         return got
 

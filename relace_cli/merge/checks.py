@@ -10,7 +10,7 @@ import re
 from relace_cli.markers import comment_body, in_strings
 from relace_cli.merge.align import Aligner
 from relace_cli.merge.assemble import Refuse
-from relace_cli.merge.attached import is_decorator, is_generic_decorator
+from relace_cli.merge.attached import doubled_decorator, is_decorator, is_generic_decorator
 from relace_cli.merge.blockchecks import (
     beheaded,
     bracket_balance,
@@ -43,6 +43,10 @@ from relace_cli.merge.text import (
     indent_of,
     is_trivial,
 )
+
+# style sheets and data files: a rule or object is a set of keys, shown in part to change some
+_KEYED_DATA = frozenset("css scss less json jsonc json5 yaml yml toml".split())
+_CSS_VAR = re.compile(r"(--[\w-]+|\$[\w-]+)\s*:")
 
 # A merge that deletes more than this share of the original's non-blank lines, with no trace
 # of them anywhere in the snippet, is refused.
@@ -243,6 +247,8 @@ def check_result(out, snip: Doc, orig: Doc, mode: str, ob: Blocks, al: Aligner,
         lost_total += max(0, lost - added)
         if mode != "markers":
             _fragment_block_loss(o0, o1, orig, ob, snip_keys)
+            if ob.lang in _KEYED_DATA and mode == "fragment":
+                _fragment_key_loss(o0, o1, orig, snip)
     nonblank = len(orig.keys) - orig.keys.count("")
     if lost_total >= MIN_LOST_LINES and lost_total > MAX_LOST_SHARE * nonblank:
         raise Refuse(
@@ -275,7 +281,8 @@ def check_result(out, snip: Doc, orig: Doc, mode: str, ob: Blocks, al: Aligner,
         raise Refuse("the merge would leave a Markdown code fence unclosed")
     reason = duplicate_label(out, out_keys) \
         or duplicate_definition(out, ob.lang, orig.lines, out_keys) \
-        or (redeclared(out, ob.lang) if ob.lang not in PYTHONIC else None)
+        or (redeclared(out, ob.lang) if ob.lang not in PYTHONIC else None) \
+        or doubled_decorator(out.lines, out.source, out_keys, ob.lang)
     if reason:
         raise Refuse(reason)
     # 4. context lines repeated around an insertion
@@ -385,3 +392,19 @@ def _fragment_block_loss(o0: int, o1: int, orig: Doc, ob: Blocks, snip_keys: dic
                     f"the fragment would delete `{k[:50]}` (lines {j + 1}-{end + 1}) without "
                     "a marker or removal comment"
                 )
+
+
+def _fragment_key_loss(o0: int, o1: int, orig: Doc, snip: Doc) -> None:
+    """A bare fragment of a style sheet or data file that shows a rule or object with some of
+    its keys (`:root {` / `--primary: #4f46e5;` / `}`): the keys it leaves out are more
+    likely kept than deleted, but the fragment does not say. Not merged."""
+    def slot(key: str) -> str | None:
+        m = _CSS_VAR.match(key)
+        return f"set:{m.group(1)}" if m else slot_key(key)
+
+    shown = {slot(k) for k in snip.keys if k}
+    for k in orig.keys[o0:o1]:
+        got = slot(k) if k else None
+        if got is not None and got not in shown and k not in snip.keys:
+            raise Refuse(f"the fragment leaves out `{k[:50]}`: deleted, or kept as it is? "
+                         "Use a `... existing ...` marker to keep the rest")

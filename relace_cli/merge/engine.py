@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from relace_cli.markers import OPENERS, comment_body, in_strings, is_marker_body
 from relace_cli.merge.align import TAG_ENDS, Aligner, StructureConflict
 from relace_cli.merge.append import append_at_end
@@ -87,6 +89,8 @@ def _merge_text(original: str, snippet: str, language: str | None,
         orig = Doc(olines, ofinal)
     orig_keys = set(orig.keys)
     bodies = _classify(snip, orig_keys, lang, olines)
+    if lang and lang not in MARKDOWN and lang not in _PROSE:  # (unknown: it may be text)
+        _check_edges(snip, orig_keys)
     if lang == "yaml" and snip.keys.count("---") > orig.keys.count("---"):
         raise Refuse("the snippet starts a YAML document (`---`) the original does not have; "
                      "unclear which lines belong to it")
@@ -197,6 +201,27 @@ def _implied_head(al: Aligner, ob: Blocks) -> bool:
         return False
     shown = al.counts
     return not any(k in shown for k in orig.keys[:o] if k and not is_trivial(k))
+
+
+_FENCE_LINE = re.compile(r"(?:```|~~~)[\w+#.-]*")
+# `Here is the updated handler:`, `I added a test for the delete view.`: a sentence, no code
+_SENTENCE = re.compile(r"[A-Z][a-z']*(?: [\w'`.,()/-]+){3,}[.:!]")
+
+
+def _check_edges(snip: Doc, orig_keys: set[str]) -> None:
+    """A Markdown fence or a sentence of prose as the snippet's first or last line (copied
+    with the code from a chat answer) is no code to merge: abstain rather than insert it."""
+    code = [i for i, k in enumerate(snip.keys) if k and snip.kinds[i] == CODE]
+    for i in {code[0], code[-1]} if code else ():
+        k = snip.keys[i]
+        if k in orig_keys:
+            continue
+        if _FENCE_LINE.fullmatch(k):
+            raise Refuse(f"the snippet holds a Markdown code fence (`{k}`); pass only the code "
+                         "inside it")
+        if _SENTENCE.fullmatch(k) and not any(c in k for c in '=;{}[]<>"'):
+            raise Refuse(f"the snippet's line `{k[:50]}` reads as prose, not code; pass only "
+                         "the code")
 
 
 def _classify(snip: Doc, orig_keys: set[str], lang: str,
