@@ -38,11 +38,24 @@ def test_line_inserted_after_shown_body_lines_keeps_the_rest() -> None:
     def get_order(self, order_id):
         order = self.session.get(Order, order_id)
         logger.debug("fetched %s", order_id)
+        # ... existing code ...
 # ... existing code ...
 '''
     assert merged(SERVICE, snippet, "py") == SERVICE.replace(
         "order_id)\n        if",
         'order_id)\n        logger.debug("fetched %s", order_id)\n        if')
+
+
+def test_line_inserted_before_a_column_0_marker_abstains() -> None:
+    # the rest of the body kept, or replaced (`mailer.enqueue(msg)` for the SMTP block)?
+    snippet = '''\
+# ... existing code ...
+    def get_order(self, order_id):
+        order = self.session.get(Order, order_id)
+        logger.debug("fetched %s", order_id)
+# ... existing code ...
+'''
+    assert "shown in part" in abstains(SERVICE, snippet, "py")
 
 
 def test_first_line_edited_keeps_the_rest() -> None:

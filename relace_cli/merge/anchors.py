@@ -363,6 +363,8 @@ class AnchorRules(CopyRules, CloserRules):
             return False
         if s_end + 1 >= len(keys) or self.s.kinds[s_end + 1] != HARD:
             return False
+        inds = self.s.indents()
+        inside = inds[s_end + 1] > inds[s]  # (else the marker may stand for the file's rest)
         last = shown[-1] if shown else s
         at = self.match[last] if shown else o
         new = [j for j in range(last + 1, s_end + 1) if keys[j]]
@@ -371,7 +373,7 @@ class AnchorRules(CopyRules, CloserRules):
             return False
         if len(new) == 1 and self._like(new[0], rest[0], False):
             return True
-        return bool(shown) and new[0] == last + 1 \
+        return bool(shown) and inside and new[0] == last + 1 \
             and not any(_ENDS_BODY.match(keys[j]) for j in new) \
             and not any(keys[j] != okeys[k] and self._like(j, k, True)
                         for j in new for k in rest)

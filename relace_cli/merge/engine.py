@@ -205,7 +205,12 @@ def _implied_head(al: Aligner, ob: Blocks) -> bool:
 
 _FENCE_LINE = re.compile(r"(?:```|~~~)[\w+#.-]*")
 # `Here is the updated handler:`, `I added a test for the delete view.`: a sentence, no code
-_SENTENCE = re.compile(r"[A-Z][a-z']*(?: [\w'`.,()/-]+){3,}[.:!]")
+_SENTENCE = re.compile(r"[A-Z][a-z']*:?(?: [\w'`.,()/-]+){3,}[.:!]")
+# a chat answer's own words: `**Updated `total`:**`, `I changed x = 1 in total():`, `Here's ...`
+_CHAT = re.compile(r"\*\*[^*]+\*\*:?|(?:Here(?:'s| is| are)|I(?:'ve| have| changed| added| "
+                   r"updated| removed| moved| renamed)|Now|Below|Note:|This (?:change|"
+                   r"version|update)|The (?:updated|new|changed|full)|Add|Update|Replace) "
+                   r"[^;{}]{10,}[.:]")
 
 
 def _check_edges(snip: Doc, orig_keys: set[str]) -> None:
@@ -219,7 +224,8 @@ def _check_edges(snip: Doc, orig_keys: set[str]) -> None:
         if _FENCE_LINE.fullmatch(k):
             raise Refuse(f"the snippet holds a Markdown code fence (`{k}`); pass only the code "
                          "inside it")
-        if _SENTENCE.fullmatch(k) and not any(c in k for c in '=;{}[]<>"'):
+        if (_SENTENCE.fullmatch(k) and not any(c in k for c in '=;{}[]<>"')) \
+                or _CHAT.fullmatch(k):
             raise Refuse(f"the snippet's line `{k[:50]}` reads as prose, not code; pass only "
                          "the code")
 

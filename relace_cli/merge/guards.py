@@ -181,7 +181,7 @@ def facing_edit(new: list[str], kept: list[str], at_start: bool) -> str | None:
         if (kx[:4] == "def:" and kx != slot_key(b)) or (
                 x.split(None, 1)[0] in _DEF_WORDS and b.split(None, 1)[0] in _DEF_WORDS):
             continue  # (two definitions: `func (s *S) Addr()` / `Stop()`: see defs.py)
-        if head >= 8 and head * 2 >= min(len(x), len(b)) and x[0] != "@" \
+        if head >= 8 and head * 2 >= min(len(x), len(b)) and not _DECORATOR.fullmatch(x) \
                 and not x.startswith("#[") and (" " in x[:head] or "(" in x[:head]) \
                 and x != b:
             heads, a = True, x
@@ -406,6 +406,11 @@ def distinctive(key: str) -> bool:
 
 def _short(text: str, width: int = 60) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+# a decorator line (`@app.get("/x")`), not a Ruby call on an instance variable
+# (`@user.update!(locked_at: nil)`, `@count = 0`)
+_DECORATOR = re.compile(r"@[\w.]+(?:\(.*\))?")
 
 
 def similar(a: str, b: str) -> bool:

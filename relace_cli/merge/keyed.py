@@ -34,6 +34,9 @@ _JSON_KEY = re.compile(r'("(?:[^"\\]|\\.)*")\s*:\s*\S')
 _JSON_KEYS = re.compile(r'("(?:[^"\\]|\\.)*")\s*:')
 _STYLE_VAR = re.compile(r"(--[\w-]+|\$[\w-]+|@[\w-]+)\s*:\s*[^\s;]")  # `--x:`, `$x:`, `@x:`
 _STYLE_VARS = re.compile(r"(--[\w-]+|\$[\w-]+|@[\w-]+)\s*:")
+_MAKE_ANY = re.compile(r"^(?:[\w./%$() -]+:\s*)?(?:(?:export|override)\s+)*([A-Za-z_][\w.]*)"
+                       r"\s*(?:[?:!+]|::)?=")
+_DOCKER_ANY = re.compile(r"^(?:ARG|ENV)\s+(\w+)", re.I)
 _MAKE_VAR = re.compile(r"([A-Za-z_][\w.]*)\s*(?:\?|::?|!)?=\s*\S")  # (not `+=`: it adds)
 _JSON = frozenset("json jsonc json5".split())
 _JS = frozenset("js jsx mjs cjs ts tsx mts cts".split())
@@ -85,6 +88,10 @@ def _names(key: str, lang: str) -> list[str]:
         return _JSON_KEYS.findall(key)
     if lang in STYLES:
         return _STYLE_VARS.findall(key)
+    if lang in _MAKE:  # (`debug: CFLAGS = -O0`, `export GOFLAGS ?= x`, `override X += y`)
+        return _MAKE_ANY.findall(key)
+    if lang == "dockerfile":  # (`ENV NODE_ENV production`: the old form, with a space)
+        return _DOCKER_ANY.findall(key)
     got = setting(key.rstrip(","), lang)
     if got is None:
         return []
@@ -164,6 +171,12 @@ def _continues(orig: Doc, j: int) -> bool:
     """The original's line j goes on below: it ends with an operator, or the next line
     starts with one (`.select(...)`, `? a : b`), unless it ends with `;` or `,`."""
     key = orig.keys[j]
+    if key.count("`") % 2 or key.count('"""') % 2 or key.count("'''") % 2 \
+            or _HEREDOC.search(key):
+        return True  # (a string or heredoc that goes on below: `SQL = """`, `<<~SQL`)
+    nxt = next((i for i in range(j + 1, len(orig.keys)) if orig.keys[i]), None)
+    if nxt is not None and orig.indents()[nxt] > orig.indents()[j] and orig.kinds[nxt] == CODE:
+        return True  # (a deeper line below: the value, or the statement, goes on)
     if key.endswith((";", ",")):
         return False
     if key.endswith(_OPERATORS) or key.endswith("\\"):
@@ -174,3 +187,4 @@ def _continues(orig: Doc, j: int) -> bool:
 
 
 _OPERATORS = tuple(".?:+-*/%&|=<>")
+_HEREDOC = re.compile(r"<<[-~]?\s*['\"]?[A-Z_]+")
