@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from relace_cli.merge.blocks import Blocks
 
 TAG_ENDS = frozenset(("/>", ">"))  # the end of a tag spread over lines
+_CLAUSE_WORDS = frozenset("else elif catch finally except".split())
 
 
 class CloserRules:
@@ -40,21 +41,34 @@ class CloserRules:
             return
         if is_closer(skeys[a]) or is_trivial(skeys[a]):  # (`}`: the end of a linked block)
             h = self._opener(a, closed=True)
-            if h is None or h < 0 or self._linked(h) is None:
-                return
+            if h is None or (self._linked(h) is None if h >= 0 else not self._pinned(a)):
+                return  # (an elided opener: the closer must follow a distinctive anchor)
         h = self._first_dip(self.sb, range(s, s1), kinds)
         if h is None or not skeys[h]:
             return
         c = self._first_dip(self.ob, range(o, o1), None)
-        if c is None or any(okeys[o:c]):
-            return  # (lines between the anchor and the closer: an edit, not ours to guess)
-        # `}, [dispatch]);` for `}, []);`: the same closer with its tail edited
-        same = okeys[c] == skeys[h]
-        if not same and (okeys[c][:1] != skeys[h][:1] or not is_closer(skeys[h])
-                         or (self.sb._info[h] or self.sb.info(h))[:2]
-                         != (self.ob._info[c] or self.ob.info(c))[:2]):
+        if c is None:
             return
         sl, ol = self.s.lines, self.o.lines
+        # lines between the anchor and the closer: an edit, not ours to guess - unless the
+        # snippet's last lines above its closer are those very lines (`return` / `}`)
+        ctx = self._shown_before(range(s, h), range(o, c), a, o - 1)
+        if ctx is None:
+            return
+        # `} else {` / `} catch (e) {` where the original closes the block with `}`: a new
+        # clause of that block; the `}` that ends the clause is the original's closer
+        clause = okeys[c] == "}" and self._clause_end(h, s1)
+        if clause:
+            nxt = next((k for k in okeys[c + 1:o1] if k), "")
+            if nxt and nxt.split(None, 1)[0].strip("{(:") in _CLAUSE_WORDS:
+                return  # (`}` / `else {` in the original: which clause comes first?)
+        # `}, [dispatch]);` for `}, []);`: the same closer with its tail edited
+        same = okeys[c] == skeys[h]
+        if not same and not clause and (
+                okeys[c][:1] != skeys[h][:1] or not is_closer(skeys[h])
+                or (self.sb._info[h] or self.sb.info(h))[:2]
+                != (self.ob._info[c] or self.ob.info(c))[:2]):
+            return
         if indent_of(sl[h]) - indent_of(sl[a]) != indent_of(ol[c]) - indent_of(ol[o - 1]):
             return
         head = self._opener(a, closed=False)
@@ -62,13 +76,51 @@ class CloserRules:
             return
         if head >= 0:  # shown: the original line it stands for must open the same block
             oh = self._linked(head)
+            if oh is None:
+                oh = self._swapped(head)
             got = self.ob.end(oh) if oh is not None else None
             if got is None or got[0] != c:
                 return
-        if same:
+        for i, j in ctx:
+            self.add_match(i, j)
+        if clause:
+            self.add_match(clause, c)
+        elif same:
             self.add_match(h, c)
         elif self.add_cut(h, c):
             self.add_cut(h + 1, c + 1)
+
+    def _shown_before(self, span: range, where: range, a: int, oa: int) -> list[
+            tuple[int, int]] | None:
+        """The snippet lines of *span* (between an anchor *a* and a closer) that are the
+        original's lines *where* (between the anchor's line *oa* and that closer): the same
+        lines, as many, in order and at the same depth from the anchor, last in *span*.
+        Pairs to match ([] when *where* has no code); None when they are not all shown."""
+        skeys, okeys = self.s.keys, self.o.keys
+        theirs = [j for j in where if okeys[j]]
+        if not theirs:
+            return []
+        mine = [i for i in span if skeys[i]][-len(theirs):]
+        if len(mine) < len(theirs):
+            return None
+        sl, ol = self.s.lines, self.o.lines
+        for i, j in zip(mine, theirs, strict=True):
+            if skeys[i] != okeys[j] or is_closer(skeys[i]) \
+                    or indent_of(sl[i]) - indent_of(sl[a]) != indent_of(ol[j]) - indent_of(ol[oa]):
+                return None
+        return list(zip(mine, theirs, strict=True))
+
+    def _clause_end(self, h: int, s1: int) -> int:
+        """`} else {` / `} catch (e) {` at snippet line *h*: the `}` (at its indentation)
+        that ends the clause's block before a marker or *s1*, else 0."""
+        key = self.s.keys[h]
+        if key[0] != "}" or key[-1] != "{" or (self.sb._info[h] or self.sb.info(h))[:2] != (0, -1):
+            return 0
+        e = self._first_dip(self.sb, range(h + 1, s1), self.s.kinds)
+        if e is None or self.s.keys[e] != "}" \
+                or indent_of(self.s.lines[e]) != indent_of(self.s.lines[h]):
+            return 0
+        return e
 
     def _tag_end_after(self, s: int, s1: int, o: int, o1: int) -> None:
         """`onChange={f}` / `disabled` / `/>` / `// ...`: inside a multi-line tag, the first
@@ -97,6 +149,18 @@ class CloserRules:
             if a == s and (s + 1, b + 1) in self.cuts:
                 return b
         return None
+
+    def _pinned(self, s: int) -> bool:
+        """Matched snippet line *s* follows a distinctive line matched to the line right
+        above *s*'s original line: found in place, not by its text alone."""
+        got, above = self.match.get(s), self.match.get(s - 1)
+        return got is not None and above == got - 1 and not is_trivial(self.s.keys[s - 1])
+
+    def _swapped(self, s: int) -> int | None:
+        """The original line that snippet line *s* replaces one for one, with matched lines
+        right above and below it in both texts (`Foo(A a, B b) {` for `Foo(A a) {`), or None."""
+        above, below = self.match.get(s - 1), self.match.get(s + 1)
+        return above + 1 if above is not None and below == above + 2 else None
 
     def _opener(self, s: int, closed: bool) -> int | None:
         """The snippet line that opens the block around line *s* (closed: the block *s*
