@@ -260,17 +260,21 @@ def _deco_name(key: str) -> str:
     return m.group(0) if m else key
 
 
-def doubled_decorator(lines: list[str], source: list[int], keys: list[str],
-                      lang: str) -> str | None:
+def doubled_line(lines: list[str], source: list[int], keys: list[str],
+                 lang: str) -> str | None:
     """A new decorator right above the same one (`@Test` / `@Test`: a renamed method whose
-    old stack was kept above the snippet's): never meant, and for most annotations an error."""
+    old stack was kept above the snippet's), or a new closer right above the same one at the
+    same depth (`</div>` / `</div>`: a closer shown as context, taken for new): never meant."""
     prev = -1
     for i, k in enumerate(keys):
         if not k:
             continue
         if prev >= 0 and k == keys[prev] and (source[i] < 0 or source[prev] < 0) \
-                and is_decorator(k, lang) and DECORATOR_ONLY.match(k) \
                 and indent_of(lines[i]) == indent_of(lines[prev]):
-            return f"`{_short(k)}` would decorate one definition twice (an old stack kept?)"
+            if is_decorator(k, lang) and DECORATOR_ONLY.match(k):
+                return f"`{_short(k)}` would decorate one definition twice (an old stack kept?)"
+            if is_closer(k) or (k.startswith("</") and k.endswith(">")):
+                return (f"`{_short(k)}` would close a block twice at one depth (a closer shown "
+                        "as context taken for a new one?)")
         prev = i
     return None

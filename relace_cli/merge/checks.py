@@ -10,7 +10,7 @@ import re
 from relace_cli.markers import comment_body, in_strings
 from relace_cli.merge.align import Aligner
 from relace_cli.merge.assemble import Refuse
-from relace_cli.merge.attached import doubled_decorator, is_decorator, is_generic_decorator
+from relace_cli.merge.attached import doubled_line, is_decorator, is_generic_decorator
 from relace_cli.merge.blockchecks import (
     beheaded,
     bracket_balance,
@@ -20,6 +20,7 @@ from relace_cli.merge.blockchecks import (
     end_balance,
     moved_body,
     redeclared,
+    replaced_anonymous,
     replaced_definitions,
 )
 from relace_cli.merge.blocks import Blocks
@@ -228,6 +229,9 @@ def check_result(out, snip: Doc, orig: Doc, mode: str, ob: Blocks, al: Aligner,
     if mode == "markers":
         closed_early(out, snip, orig, al, snip_keys)
     replaced_definitions(out, orig, ob, snip_keys)
+    reason = replaced_anonymous(al, ob.lang)
+    if reason:
+        raise Refuse(reason)
     beheaded(out, orig, ob, snip_keys)
     # 2. anchors out of order (a moved line): deleting by context is no longer reliable
     if al.dropped and mode == "markers":
@@ -282,7 +286,7 @@ def check_result(out, snip: Doc, orig: Doc, mode: str, ob: Blocks, al: Aligner,
     reason = duplicate_label(out, out_keys) \
         or duplicate_definition(out, ob.lang, orig.lines, out_keys) \
         or (redeclared(out, ob.lang) if ob.lang not in PYTHONIC else None) \
-        or doubled_decorator(out.lines, out.source, out_keys, ob.lang)
+        or doubled_line(out.lines, out.source, out_keys, ob.lang)
     if reason:
         raise Refuse(reason)
     # 4. context lines repeated around an insertion

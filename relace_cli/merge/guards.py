@@ -421,7 +421,8 @@ def similar(a: str, b: str) -> bool:
         return False  # a decorator next to a like one: a new definition's, maybe (see edited)
     ka = slot_key(a)
     if ka is not None and ka == slot_key(b) and ka != "return" and not ka.startswith("tag:"):
-        return True
+        # (`else if (p.Fragile)` / `else if (p.Weight < 5)`: another branch, not an edit)
+        return not (ka.startswith("clause:") and ("(" in a or "(" in b))
     x, y = a.rstrip(";,{:( "), b.rstrip(";,{:( ")
     short = min(len(x), len(y))
     return short >= 12 and (x.startswith(y) or y.startswith(x))
