@@ -253,6 +253,8 @@ def check_result(out, snip: Doc, orig: Doc, mode: str, ob: Blocks, al: Aligner,
             _fragment_block_loss(o0, o1, orig, ob, snip_keys)
             if ob.lang in _KEYED_DATA and mode == "fragment":
                 _fragment_key_loss(o0, o1, orig, snip)
+            if ob.lang in MARKDOWN and mode == "fragment":
+                _fragment_text_loss(o0, o1, added, orig, snip_keys)
     nonblank = len(orig.keys) - orig.keys.count("")
     if lost_total >= MIN_LOST_LINES and lost_total > MAX_LOST_SHARE * nonblank:
         raise Refuse(
@@ -412,3 +414,13 @@ def _fragment_key_loss(o0: int, o1: int, orig: Doc, snip: Doc) -> None:
         if got is not None and got not in shown and k not in snip.keys:
             raise Refuse(f"the fragment leaves out `{k[:50]}`: deleted, or kept as it is? "
                          "Use a `... existing ...` marker to keep the rest")
+
+
+def _fragment_text_loss(o0: int, o1: int, added: int, orig: Doc, snip_keys: dict) -> None:
+    """A Markdown section shown without markers that leaves out lines of the original's
+    section (a closing sentence, with no lines written in its place; an example block in any
+    case): shortened on purpose, or shown in part? Not merged."""
+    lost = [k for k in orig.keys[o0:o1] if k and k not in snip_keys]
+    if lost and (not added or any(k.startswith(("```", "~~~")) for k in lost)):
+        raise Refuse(f"the section leaves out `{lost[0][:50]}`: deleted, or kept as it is? "
+                     "Use a marker comment to keep it")
