@@ -325,20 +325,21 @@ def duplicate_label(out, keys: list[str]) -> str | None:  # noqa: ANN001
     return None
 
 
-def replaced_anonymous(al: Aligner, lang: str) -> str | None:
+def replaced_anonymous(al: Aligner) -> str | None:
     """A nameless block header found once (`useEffect(() => {`, `beforeEach(() => {`) whose
     body the snippet writes out with none of the original body's lines: that block rewritten,
     or a new one beside it whose old twin a marker elides? Not said."""
     s_doc, o_doc, match = al.s, al.o, al.match
     for s, o in match.items():
         key = s_doc.keys[s]
-        if not _HOOK.match(key) or definition(key, lang) is not None:
+        if not _HOOK.match(key):
             continue
         se, oe = al.sb.end(s), al.ob.end(o)
         if se is None or oe is None:
             continue
         mine = range(s + 1, se[0] + 1)
-        if any(s_doc.kinds[i] != CODE for i in mine) or any(i in match for i in mine[:-1]):
+        if any(s_doc.kinds[i] != CODE for i in mine) or any(
+                i in match and not is_trivial(s_doc.keys[i]) for i in mine[:-1]):
             continue  # (a marker inside, or lines of the old body shown: an edit of it)
         theirs = [k for k in o_doc.keys[o + 1:oe[0]] if k and not is_trivial(k)]
         if len(theirs) >= 2 and not any(k in al.counts for k in theirs):
@@ -348,5 +349,8 @@ def replaced_anonymous(al: Aligner, lang: str) -> str | None:
 
 
 # a block opened by a call with a callback and no name of its own (hooks, test setup)
-_HOOK = re.compile(r"(?:use[A-Z]\w*|beforeEach|afterEach|beforeAll|afterAll|onMounted|"
-                   r"onUnmounted|watchEffect|setTimeout|setInterval)\((?:async )?\(\) => \{$")
+_HOOK = re.compile(
+    r"(?:(?:[\w.]+\.)?(?:use[A-Z]\w*|beforeEach|afterEach|beforeAll|afterAll|before|after|"
+    r"setup|teardown|onMounted|onUnmounted|watchEffect|setTimeout|setInterval)\b.*"
+    r"(?:=> \{|function\s*\([^)]*\)\s*\{|\bdo(?:\s*\|[^|]*\|)?)"
+    r"|(?:go|defer) func\([^)]*\)\s*\{)$")

@@ -229,7 +229,7 @@ def check_result(out, snip: Doc, orig: Doc, mode: str, ob: Blocks, al: Aligner,
     if mode == "markers":
         closed_early(out, snip, orig, al, snip_keys)
     replaced_definitions(out, orig, ob, snip_keys)
-    reason = replaced_anonymous(al, ob.lang)
+    reason = replaced_anonymous(al)
     if reason:
         raise Refuse(reason)
     beheaded(out, orig, ob, snip_keys)

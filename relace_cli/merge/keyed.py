@@ -172,7 +172,7 @@ def _continues(orig: Doc, j: int) -> bool:
     starts with one (`.select(...)`, `? a : b`), unless it ends with `;` or `,`."""
     key = orig.keys[j]
     if key.count("`") % 2 or key.count('"""') % 2 or key.count("'''") % 2 \
-            or _HEREDOC.search(key):
+            or _HEREDOC.search(key) or _OPEN_STRING.search(key):
         return True  # (a string or heredoc that goes on below: `SQL = """`, `<<~SQL`)
     nxt = next((i for i in range(j + 1, len(orig.keys)) if orig.keys[i]), None)
     if nxt is not None and orig.indents()[nxt] > orig.indents()[j] and orig.kinds[nxt] == CODE:
@@ -183,8 +183,11 @@ def _continues(orig: Doc, j: int) -> bool:
         return True
     after = next((k for k in orig.keys[j + 1:] if k), "")
     return after.startswith(_OPERATORS) \
-        and not after.startswith(("//", "/*", "<!--", "--", "- "))  # (comments, list items)
+        and not after.startswith(("//", "/*", "<!--", "--", "- ", "</"))  # (comments, items,
+    # a closing tag: `</script>`)
 
 
 _OPERATORS = tuple(".?:+-*/%&|=<>")
+# a string still open at the line's end (`HELP="usage:`, `@"SELECT`, `r#"CREATE`)
+_OPEN_STRING = re.compile(r'^[^"]*"(?:[^"\\]|\\.)*(?:"(?:[^"\\]|\\.)*"(?:[^"\\]|\\.)*)*$|r#+"')
 _HEREDOC = re.compile(r"<<[-~]?\s*['\"]?[A-Z_]+")
