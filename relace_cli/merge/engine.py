@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import re
-
 from relace_cli.markers import OPENERS, comment_body, in_strings, is_marker_body
 from relace_cli.merge.align import TAG_ENDS, Aligner, StructureConflict
 from relace_cli.merge.append import append_at_end
 from relace_cli.merge.assemble import Assembler, Refuse
-from relace_cli.merge.attached import is_decorator
 from relace_cli.merge.blocks import FLAT, Blocks
 from relace_cli.merge.checks import (
     check_open_ends,
@@ -18,6 +15,7 @@ from relace_cli.merge.checks import (
 )
 from relace_cli.merge.defs import anchor_definitions, definition
 from relace_cli.merge.directives import find_removals
+from relace_cli.merge.edges import check_edges, implied_head
 from relace_cli.merge.guards import (
     Ambiguous,
     distinctive,
@@ -90,7 +88,7 @@ def _merge_text(original: str, snippet: str, language: str | None,
     orig_keys = set(orig.keys)
     bodies = _classify(snip, orig_keys, lang, olines)
     if lang and lang not in MARKDOWN and lang not in _PROSE:  # (unknown: it may be text)
-        _check_edges(snip, orig_keys)
+        check_edges(snip, orig_keys)
     if lang == "yaml" and snip.keys.count("---") > orig.keys.count("---"):
         raise Refuse("the snippet starts a YAML document (`---`) the original does not have; "
                      "unclear which lines belong to it")
@@ -169,7 +167,7 @@ def _merge_text(original: str, snippet: str, language: str | None,
     if mode == "fragment":
         check_open_ends(al)
         check_skipped_units(al)
-    keep_head = mode == "markers" and _implied_head(al, ob)
+    keep_head = mode == "markers" and implied_head(al, ob)
     out = Assembler(al, lang, fragment=mode == "fragment", tabs=tabs, keep_head=keep_head).run()
     if removals:
         out = removals.apply(out, olines)
@@ -181,53 +179,6 @@ def _merge_text(original: str, snippet: str, language: str | None,
     if lines and (orig.final_newline or not original):
         text += "\n"
     return text, mode
-
-
-def _implied_head(al: Aligner, ob: Blocks) -> bool:
-    """A snippet with markers whose first line is found inside a block, or opens one
-    (`class Cache:` / `# ...`), shows where its edit goes: the lines above it are elided as if
-    a marker came first, not deleted. Not so for a flat top-level first line (`import os` may
-    follow a deleted `import sys`), nor when the snippet shows lines from above elsewhere."""
-    snip, orig = al.s, al.o
-    first = next(i for i, k in enumerate(snip.keys) if k)
-    o = al.match.get(first)
-    key = snip.keys[first]
-    if not o or snip.kinds[first] != CODE or is_trivial(key) or len(al.pos[key]) != 1:
-        return False  # (the first line must be found once: `}` or a repeated line is no anchor)
-    if not orig.indents()[o] and ob.end(o) is None:
-        return False
-    above = next((orig.keys[j] for j in range(o - 1, -1, -1) if orig.keys[j]), "")
-    if is_decorator(above, ob.lang):  # (`@staticmethod` over a shown `@lru_cache`: dropped?)
-        return False
-    shown = al.counts
-    return not any(k in shown for k in orig.keys[:o] if k and not is_trivial(k))
-
-
-_FENCE_LINE = re.compile(r"(?:```|~~~)[\w+#.-]*")
-# `Here is the updated handler:`, `I added a test for the delete view.`: a sentence, no code
-_SENTENCE = re.compile(r"[A-Z][a-z']*:?(?: [\w'`.,()/-]+){3,}[.:!]")
-# a chat answer's own words: `**Updated `total`:**`, `I changed x = 1 in total():`, `Here's ...`
-_CHAT = re.compile(r"\*\*[^*]+\*\*:?|(?:Here(?:'s| is| are)|I(?:'ve| have| changed| added| "
-                   r"updated| removed| moved| renamed)|Now|Below|Note:|This (?:change|"
-                   r"version|update)|The (?:updated|new|changed|full)|Add|Update|Replace) "
-                   r"[^;{}]{10,}[.:]")
-
-
-def _check_edges(snip: Doc, orig_keys: set[str]) -> None:
-    """A Markdown fence or a sentence of prose as the snippet's first or last line (copied
-    with the code from a chat answer) is no code to merge: abstain rather than insert it."""
-    code = [i for i, k in enumerate(snip.keys) if k and snip.kinds[i] == CODE]
-    for i in {code[0], code[-1]} if code else ():
-        k = snip.keys[i]
-        if k in orig_keys:
-            continue
-        if _FENCE_LINE.fullmatch(k):
-            raise Refuse(f"the snippet holds a Markdown code fence (`{k}`); pass only the code "
-                         "inside it")
-        if (_SENTENCE.fullmatch(k) and not any(c in k for c in '=;{}[]<>"')) \
-                or _CHAT.fullmatch(k):
-            raise Refuse(f"the snippet's line `{k[:50]}` reads as prose, not code; pass only "
-                         "the code")
 
 
 def _classify(snip: Doc, orig_keys: set[str], lang: str,
