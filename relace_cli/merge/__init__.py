@@ -46,7 +46,7 @@ def merge(original: str, snippet: str, language: str | None = None) -> Merged | 
     try:
         if not isinstance(original, str) or not isinstance(snippet, str):
             return Abstain("original and snippet must be text")
-        text, strategy = merge_text(original, snippet, language)
+        text, strategy = merge_text(original, snippet.replace("\r\n", "\n"), language)
     except Refuse as exc:
         return Abstain(" ".join(str(exc).split()) or "ambiguous snippet")
     except RecursionError:

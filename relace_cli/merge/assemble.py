@@ -40,6 +40,7 @@ from relace_cli.merge.text import (
     HARD,
     INDENT,
     MARKDOWN,
+    PYTHONIC,
     SOFT,
     Doc,
     indent_of,
@@ -106,6 +107,14 @@ class Assembler(GapChecks):
         for si, oi in [*self.al.def_anchors.items(), *self.wraps.items()]:
             # a rewritten definition, or a new block wrapping lines: its header decides
             best[chunks[si]] = (-1, oinds[oi] - sinds[si])
+        # a Python file indenting some blocks with tabs, others with spaces: a chunk takes
+        # the style of the lines it is found at (mixing them in one block is an error)
+        styles: dict[int, set[bool]] = {}
+        if self.lang in PYTHONIC and tabs is not None:
+            olines = o.lines
+            for si, oi in match.items():
+                if skeys[si] and olines[oi][:1] in " \t":
+                    styles.setdefault(chunks[si], set()).add(olines[oi][0] == "\t")
         # a chunk without a match takes the nearest decided chunk before it, else after it
         resolved: list[tuple[int, bool | None]] = []
         cur = best[min(best)][1] if best else 0
@@ -114,7 +123,8 @@ class Assembler(GapChecks):
             got = get(c)
             if got is not None:
                 cur = got[1]
-            resolved.append((cur, tabs))
+            style = styles.get(c)
+            resolved.append((cur, next(iter(style)) if style and len(style) == 1 else tabs))
         self.chunk_of = chunks
         self.chunk_delta = resolved
         self.flat = self._flat_chunks(chunks)

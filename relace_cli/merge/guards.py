@@ -216,6 +216,9 @@ _QUOTED = re.compile(r"""(["'`])(.*)\1""")
 _IDENT = re.compile(r"[A-Za-z_$][\w$.\-/]*")
 
 
+_NUMBERED = re.compile(r"\d+[.)]\s+")
+
+
 def _item_twins(a: str, b: str) -> bool:
     """Two items of a list, an argument list or an enum that one edit may turn into each
     other: numbers (`8080,` / `3000,`), alike strings or names (`"requests>=2.31",` /
@@ -225,6 +228,9 @@ def _item_twins(a: str, b: str) -> bool:
     x, y = a.rstrip(",;").lstrip("| ").strip(), b.rstrip(",;").lstrip("| ").strip()
     if x == y or not x or not y:
         return False
+    nx, ny = _NUMBERED.match(x), _NUMBERED.match(y)
+    if nx and ny and x[nx.end():] == y[ny.end():]:
+        return True  # (`4. Open a pull request` / `3. Open a pull request`: renumbered)
     if _NUMBER.fullmatch(x) and _NUMBER.fullmatch(y):
         return True
     qx, qy = _QUOTED.fullmatch(x), _QUOTED.fullmatch(y)
