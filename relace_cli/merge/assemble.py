@@ -124,6 +124,11 @@ class Assembler(GapChecks):
             if got is not None:
                 cur = got[1]
             style = styles.get(c)
+            if style and len(style) == 2 and any(
+                    chunks[i] == c and skeys[i] and i not in match and sinds[i]
+                    for i in range(len(skeys))):
+                raise Refuse("the snippet's new lines sit in a chunk that spans blocks "
+                             "indented with tabs and with spaces; unclear which they take")
             resolved.append((cur, next(iter(style)) if style and len(style) == 1 else tabs))
         self.chunk_of = chunks
         self.chunk_delta = resolved

@@ -10,7 +10,12 @@ import re
 from relace_cli.markers import comment_body, in_strings
 from relace_cli.merge.align import Aligner
 from relace_cli.merge.assemble import Refuse
-from relace_cli.merge.attached import doubled_line, is_decorator, is_generic_decorator
+from relace_cli.merge.attached import (
+    doubled_line,
+    is_decorator,
+    is_generic_decorator,
+    renumbered_twice,
+)
 from relace_cli.merge.blockchecks import (
     beheaded,
     bracket_balance,
@@ -47,6 +52,7 @@ from relace_cli.merge.text import (
 
 # style sheets and data files: a rule or object is a set of keys, shown in part to change some
 _KEYED_DATA = frozenset("css scss less json jsonc json5 yaml yml toml".split())
+_ITEM_NAME = re.compile(r"(?:- )?[\"']?([\w.\-\[\]/@]+)")
 _CSS_VAR = re.compile(r"(--[\w-]+|\$[\w-]+)\s*:")
 
 # A merge that deletes more than this share of the original's non-blank lines, with no trace
@@ -288,7 +294,8 @@ def check_result(out, snip: Doc, orig: Doc, mode: str, ob: Blocks, al: Aligner,
     reason = duplicate_label(out, out_keys) \
         or duplicate_definition(out, ob.lang, orig.lines, out_keys) \
         or (redeclared(out, ob.lang) if ob.lang not in PYTHONIC else None) \
-        or doubled_line(out.lines, out.source, out_keys, ob.lang)
+        or doubled_line(out.lines, out.source, out_keys, ob.lang) \
+        or renumbered_twice(out_keys, out.source)
     if reason:
         raise Refuse(reason)
     # 4. context lines repeated around an insertion
@@ -405,6 +412,11 @@ def _fragment_key_loss(o0: int, o1: int, orig: Doc, snip: Doc) -> None:
     its keys (`:root {` / `--primary: #4f46e5;` / `}`): the keys it leaves out are more
     likely kept than deleted, but the fragment does not say. Not merged."""
     def slot(key: str) -> str | None:
+        if key.startswith("- name:") or (key[:2] == "- " or key[:1] in "\"'") \
+                and ":" not in key.replace("://", ""):  # an item (`- name: Lint`, `"rich",`)
+            m = None if key.startswith("- name:") else _ITEM_NAME.match(key)  # (by its name:
+            # `"mypy>=1.8",` edits `"mypy>=1.7",`)
+            return f"item:{m.group(1) if m else key.rstrip(',')}"
         m = _CSS_VAR.match(key)
         return f"set:{m.group(1)}" if m else slot_key(key)
 
