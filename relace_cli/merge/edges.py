@@ -10,7 +10,14 @@ from relace_cli.merge.align import Aligner
 from relace_cli.merge.attached import is_decorator
 from relace_cli.merge.blocks import Blocks
 from relace_cli.merge.gapchecks import Refuse
-from relace_cli.merge.text import CODE, Doc, is_trivial
+from relace_cli.merge.guards import import_like
+from relace_cli.merge.text import CODE, Doc, is_comment, is_trivial
+
+_FEW = 5  # lines above the snippet's first one that an edit may well delete
+_HEADER = re.compile(r"(?:package|module|namespace|require|require_relative|use|using|"
+                     r"library)\b|#include|#!|<\?php|['\"]use strict['\"]|---$|%YAML|#{1,6} \S|"
+                     r"(?:apiVersion|kind|version|name|on|services|jobs|env|permissions|"
+                     r"concurrency|stages|variables|title|description):")
 
 
 def implied_head(al: Aligner, ob: Blocks) -> bool:
@@ -24,8 +31,18 @@ def implied_head(al: Aligner, ob: Blocks) -> bool:
     key = snip.keys[first]
     if not o or snip.kinds[first] != CODE or is_trivial(key) or len(al.pos[key]) != 1:
         return False  # (the first line must be found once: `}` or a repeated line is no anchor)
-    if not orig.indents()[o] and ob.end(o) is None:
+    above_keys = [k for k in orig.keys[:o] if k]
+    if len(above_keys) <= _FEW and not any(_HEADER.match(k) or import_like(k) or
+                                           is_comment(k, ob.lang) for k in above_keys):
+        return False  # (a few statements above the first line shown: deleted on purpose?
+        # With an import, a package line or a comment among them: the file's head, elided)
+    inds = orig.indents()
+    if not inds[o] and ob.end(o) is None:
         return False
+    if inds[o] and not any(  # inside a block: some line above opens one holding it
+            orig.keys[j] and inds[j] < inds[o] and (got := ob.end(j)) is not None
+            and got[0] >= o for j in range(o - 1, max(-1, o - 200), -1)):
+        return False  # (an indented line under no header: `x = 1` / `  y = 2`)
     above = next((orig.keys[j] for j in range(o - 1, -1, -1) if orig.keys[j]), "")
     if is_decorator(above, ob.lang):  # (`@staticmethod` over a shown `@lru_cache`: dropped?)
         return False
