@@ -5,7 +5,8 @@ original's closer of the anchor's block when the lines between are the original'
 
 from __future__ import annotations
 
-from relace_cli.merge import Abstain, Merged, merge
+from relace_cli.merge import Abstain, merge
+from tests.merging import merged
 
 GO_HANDLER = """\
 package api
@@ -47,10 +48,6 @@ public class OrderController {
 """
 
 
-def merged(original: str, snippet: str, lang: str) -> str:
-    got = merge(original, snippet, lang)
-    assert isinstance(got, Merged), got
-    return got.text
 
 
 def test_context_lines_then_closer_then_new_block() -> None:

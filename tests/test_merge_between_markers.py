@@ -4,7 +4,8 @@ only when the original has exactly one such end; else the merge still abstains."
 
 from __future__ import annotations
 
-from relace_cli.merge import Abstain, Merged, merge
+from relace_cli.merge import Abstain, merge
+from tests.merging import merged as _merged
 
 SETTINGS = """\
 import os
@@ -27,10 +28,6 @@ DEBUG = False
 """
 
 
-def _merged(original: str, snippet: str, lang: str) -> str:
-    got = merge(original, snippet, lang)
-    assert isinstance(got, Merged), got
-    return got.text
 
 
 def test_list_item_added_before_a_closer_between_markers() -> None:

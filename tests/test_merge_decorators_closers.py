@@ -5,6 +5,7 @@ abstaining where it is not (a decorator that may replace one, a closer of a rewr
 from __future__ import annotations
 
 from relace_cli.merge import Abstain, merge
+from tests.merging import abstains, merged
 
 PY_ROUTES = """\
 @app.route("/health")
@@ -37,16 +38,8 @@ public class OrderService {
 """
 
 
-def merged(original: str, snippet: str, lang: str) -> str:
-    got = merge(original, snippet, lang)
-    assert not isinstance(got, Abstain), got.reason
-    return got.text
 
 
-def abstains(original: str, snippet: str, lang: str) -> str:
-    got = merge(original, snippet, lang)
-    assert isinstance(got, Abstain), got.text
-    return got.reason
 
 
 # --- decorators ----------------------------------------------------------------------------

@@ -3,7 +3,7 @@ occurs once in the original, and lines kept as a wrap though a new block holds t
 
 from __future__ import annotations
 
-from relace_cli.merge import Abstain, Merged, merge
+from tests.merging import abstains, merged
 
 REDUCER = """export function reducer(state, action) {
   switch (action.type) {
@@ -16,15 +16,8 @@ REDUCER = """export function reducer(state, action) {
 """
 
 
-def merged(original: str, snippet: str, lang: str) -> str:
-    got = merge(original, snippet, lang)
-    assert isinstance(got, Merged), got
-    return got.text
 
 
-def abstains(original: str, snippet: str, lang: str) -> None:
-    got = merge(original, snippet, lang)
-    assert isinstance(got, Abstain), got.text
 
 
 def test_unique_label_with_agreeing_closers_anchors() -> None:

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from relace_cli.merge import Abstain, Merged, merge
+from relace_cli.merge import Abstain, merge
 from relace_cli.merge.keyed import setting
+from tests.merging import merged as _merged
 
 PACKAGE = """{
   "name": "web",
@@ -52,11 +53,6 @@ test:
 M = "// ... existing code ...\n"
 
 
-def _merged(original: str, snippet: str, language: str) -> str:
-    got = merge(original, snippet, language=language)
-    assert isinstance(got, Merged), got
-    assert got.strategy == "keyed"
-    return got.text
 
 
 def test_a_bare_json_key_replaces_its_one_line() -> None:

@@ -4,6 +4,7 @@ the shown header it sits under: merged where the texts decide it, abstained wher
 from __future__ import annotations
 
 from relace_cli.merge import Abstain, Merged, merge
+from tests.merging import abstains, merged
 
 SERVICE = '''\
 class OrderService:
@@ -18,16 +19,8 @@ class OrderService:
 '''
 
 
-def merged(original: str, snippet: str, lang: str) -> str:
-    got = merge(original, snippet, lang)
-    assert isinstance(got, Merged), got
-    return got.text
 
 
-def abstains(original: str, snippet: str, lang: str) -> str:
-    got = merge(original, snippet, lang)
-    assert isinstance(got, Abstain), got
-    return got.reason
 
 
 # --- a body shown in part --------------------------------------------------------------------

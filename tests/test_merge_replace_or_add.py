@@ -7,6 +7,7 @@ import pytest
 
 from relace_cli.merge import Abstain, Merged, merge
 from relace_cli.merge.replace import replaces
+from tests.merging import merged as _merged
 
 
 @pytest.mark.parametrize(("new", "old"), [
@@ -50,10 +51,6 @@ def test_other_pairs_are_not(new: str, old: str) -> None:
     assert not replaces(new, old)
 
 
-def _merged(original: str, snippet: str, lang: str) -> str:
-    got = merge(original, snippet, lang)
-    assert isinstance(got, Merged), getattr(got, "reason", got)
-    return got.text
 
 
 def test_derive_edited_above_the_struct() -> None:
