@@ -46,6 +46,7 @@ MARKER_WORDS = frozenset(
 _COMMENT = re.compile(
     r"""^(?:
         \{\s*/\*+(?P<jsx>.*?)\*+/\s*\}        # {/* ... */}
+      | \{\#(?P<jinja>.*?)\#\}                  # {# ... #} (Jinja, Django, Twig)
       | /\*+(?P<block>.*?)(?:\*+/)?           # /* ... */  (closer optional: /* ...)
       | <!--+(?P<html>.*?)(?:-->)?            # <!-- ... -->
       | \(\*(?P<ml>.*?)(?:\*\))?              # (* ... *)
@@ -112,7 +113,8 @@ def comment_body(line: str) -> str | None:
     if c not in _OPENERS:
         return None
     long = _LONG_OPENERS.get(c)
-    if (long is not None and not s.startswith(long)) or (c == "{" and "/*" not in s):
+    if (long is not None and not s.startswith(long)) \
+            or (c == "{" and "/*" not in s and not s.startswith("{#")):
         return None
     m = _COMMENT.match(s)
     if m is None:

@@ -224,7 +224,10 @@ def check_result(out, snip: Doc, orig: Doc, mode: str, ob: Blocks, al: Aligner,
                     f"the snippet {where} without a marker but would replace lines "
                     f"{o0 + 1}-{o1} (`{lost[0][:50]}`...) with {added}; add a marker to keep them"
                 )
-            new = [k for k in snip.keys[s0:s1] if k]
+            inds = snip.indents()  # (the replacement's outermost lines: `return x` in a new
+            top = min((inds[i] for i in range(s0, s1) if snip.keys[i]), default=0)  # function
+            new = [snip.keys[i] for i in range(s0, s1) if snip.keys[i] and inds[i] == top]
+            # is no edit of a module's last `return Queue`)
             if lost and ob.lang not in MARKDOWN and not any(
                     _edit_of(a, b) for a in new for b in lost):
                 # `app.listen(PORT)` in place of a new route: appended without a marker
