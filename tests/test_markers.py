@@ -85,3 +85,12 @@ def test_odd_input_never_raises() -> None:
         assert isinstance(is_marker(text), bool)
         assert all(isinstance(n, int) and n >= 1 for n, _line in find_markers(text))
     assert find_markers("x" * 100_000) == [] and is_marker("\ud800") is False
+
+
+def test_a_jinja_comment_can_be_a_marker_and_a_jinja_tag_is_not() -> None:
+    from relace_cli.markers import comment_body, is_marker
+
+    assert is_marker("{# ... existing code ... #}")
+    assert comment_body("{# a note #}") == " a note "
+    assert not is_marker("{% block content %}")
+    assert not is_marker("{# a note about the layout #}")
