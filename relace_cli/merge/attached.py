@@ -260,6 +260,9 @@ def _deco_name(key: str) -> str:
     return m.group(0) if m else key
 
 
+_DOLLAR_END = re.compile(r"\$\w*\$\s*(?:LANGUAGE\s+\w+\s*)?;?", re.I)
+
+
 def doubled_line(lines: list[str], source: list[int], keys: list[str],
                  lang: str) -> str | None:
     """A new decorator right above the same one (`@Test` / `@Test`: a renamed method whose
@@ -274,7 +277,8 @@ def doubled_line(lines: list[str], source: list[int], keys: list[str],
             if is_decorator(k, lang) and DECORATOR_ONLY.match(k):
                 return f"`{_short(k)}` would decorate one definition twice (an old stack kept?)"
             if (lines[i][:1] in " \t" or k[0] != "}") and (
-                    is_closer(k) or (k.startswith("</") and k.endswith(">"))):
+                    is_closer(k) or (k.startswith("</") and k.endswith(">"))
+                    or _DOLLAR_END.fullmatch(k)):  # (`$$;`: a Postgres function body's end)
                 # (two `}` at column 0 may end a namespace and the function in it)
                 return (f"`{_short(k)}` would close a block twice at one depth (a closer shown "
                         "as context taken for a new one?)")
