@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 END_LANGS = frozenset("rb rake gemspec lua ex exs jl cr".split())
 _END_OPENER = re.compile(
     r"^(?:(?:def|class|module|if|unless|while|until|case|begin|for|function|local\s+function|"
-    r"defmodule|defp?|quote|fn)\b(?!.*\bend$)(?!.*,\s*do:)|.*\b(?:do|then)(?:\s*\|[^|]*\|)?$)"
+    r"defmodule|defp?|quote|fn)\b(?!.*\bend$)(?!.*,\s*do:)|.*\b(?:do|then)(?:\s*\|[^|]*\|)?$|.*\(fn$)"
 )  # (not Elixir's one-line `def f(x), do: x`: it opens no block)
 
 
