@@ -284,24 +284,3 @@ def doubled_line(lines: list[str], source: list[int], keys: list[str],
                         "as context taken for a new one?)")
         prev = i
     return None
-
-
-_NUMBERED_ITEM = re.compile(r"(?:(?:#|//|--|\*)\s*)?\(?\d+(?:[.)]|\s+-)\s+(\S.*)")
-
-
-def renumbered_twice(keys: list[str], source: list[int]) -> str | None:
-    """A numbered step written anew (`4. Open a pull request`) while the original's copy of it
-    stays (`3. Open a pull request`): the snippet renumbered a list it shows whole, and the
-    old list, kept as if elided, would follow the new one. Not merged."""
-    new: dict[str, int] = {}
-    kept: dict[str, int] = {}
-    for i, (k, src) in enumerate(zip(keys, source, strict=True)):
-        m = _NUMBERED_ITEM.fullmatch(k) if k[:1].isdigit() or k[:1] in "#/-*(" else None
-        if m:
-            (kept if src >= 0 else new)[m.group(1)] = i
-    # (the same list: the old copy within a few lines; another list may repeat a step)
-    both = {t for t, i in new.items() if t in kept and abs(kept[t] - i) <= 12}
-    if both:
-        return (f"the step `{_short(min(both))}` would be listed twice under two numbers "
-                "(a list renumbered, the old one kept?)")
-    return None

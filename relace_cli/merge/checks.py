@@ -14,7 +14,6 @@ from relace_cli.merge.attached import (
     doubled_line,
     is_decorator,
     is_generic_decorator,
-    renumbered_twice,
 )
 from relace_cli.merge.blockchecks import (
     beheaded,
@@ -25,6 +24,7 @@ from relace_cli.merge.blockchecks import (
     end_balance,
     moved_body,
     redeclared,
+    renumbered_twice,
     replaced_anonymous,
     replaced_definitions,
 )
